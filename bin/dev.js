@@ -1,0 +1,10 @@
+#!/usr/bin/env -S node --import tsx
+import { execute } from '@oclif/core'
+
+process.removeAllListeners('warning')
+process.on('warning', (warning) => {
+  if (warning.name !== 'TimeoutNegativeWarning')
+    console.warn(`(node) ${warning.name}: ${warning.message}`)
+})
+
+await execute({ development: true, dir: import.meta.url })

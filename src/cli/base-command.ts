@@ -1,0 +1,61 @@
+import { Command, Errors, Flags, type Interfaces } from '@oclif/core'
+
+import { ExitCode, isKbenchError } from '../errors.js'
+import { type Logger, streamLogger } from '../logging.js'
+
+export type BaseFlags<T extends typeof Command> = Interfaces.InferredFlags<
+  (typeof KbenchCommand)['baseFlags'] & T['flags']
+>
+
+/**
+ * What every kbench command shares: the connection and configuration flags, a logger that
+ * writes progress to stderr, and the rendering of expected failures as one paragraph with
+ * a stable exit code instead of a stack trace.
+ */
+export abstract class KbenchCommand extends Command {
+  static override baseFlags = {
+    brokers: Flags.string({
+      summary:
+        'Comma-separated bootstrap brokers (host:port). Overrides KBENCH_BROKERS and the config file.',
+      helpGroup: 'CONNECTION',
+    }),
+    config: Flags.string({
+      summary: 'Path of the configuration file; replaces the search for .benchrc and friends.',
+      helpGroup: 'CONNECTION',
+    }),
+    verbose: Flags.boolean({
+      summary: 'Print debug lines on stderr.',
+      default: false,
+      helpGroup: 'OUTPUT',
+    }),
+  }
+
+  #logger: Logger | undefined
+
+  /** Progress and log lines; stderr, so that stdout stays clean for results and --json. */
+  protected get logger(): Logger {
+    this.#logger ??= streamLogger(process.stderr, { verbose: this.argv.includes('--verbose') })
+    return this.#logger
+  }
+
+  protected override async catch(error: Error & { exitCode?: number }): Promise<unknown> {
+    if (isKbenchError(error)) {
+      const cause = error.cause instanceof Error ? error.cause : undefined
+      this.debug('%s caused by %O', error.code, cause)
+      this.error(error.message, {
+        code: error.code,
+        exit: error.exitCode,
+        suggestions: error.suggestions,
+      })
+    }
+
+    if (error instanceof Errors.CLIError || error.name === 'ExitError') throw error
+
+    // oclif's parser errors (unknown flags, bad option values) are usage errors.
+    if (/Parse|Flag|Arg|Validation/.test(error.constructor.name)) {
+      error.exitCode ??= ExitCode.Usage
+    }
+
+    return super.catch(error)
+  }
+}
