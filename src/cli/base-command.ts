@@ -1,11 +1,22 @@
 import { Command, Errors, Flags, type Interfaces } from '@oclif/core'
 
+import { connectionSettings, configuredBrokers } from '../config/connection.js'
+import { type LoadedConfig, loadConfig } from '../config/load.js'
 import { ExitCode, isKbenchError } from '../errors.js'
+import { type ResolvedBrokers, resolveBrokers } from '../kafka/brokers.js'
+import type { ConnectionSettings } from '../kafka/client.js'
 import { type Logger, streamLogger } from '../logging.js'
 
 export type BaseFlags<T extends typeof Command> = Interfaces.InferredFlags<
   (typeof KbenchCommand)['baseFlags'] & T['flags']
 >
+
+/** A resolved cluster: how to connect, and how to let go of a temporary broker afterwards. */
+export interface ClusterConnection {
+  connection: ConnectionSettings
+  source: ResolvedBrokers['source']
+  release(): Promise<void>
+}
 
 /**
  * What every kbench command shares: the connection and configuration flags, a logger that
@@ -38,10 +49,48 @@ export abstract class KbenchCommand extends Command {
     return this.#logger
   }
 
+  /** The configuration file named by --config, or the one found by searching. */
+  protected async loadSettings(flags: { config?: string }): Promise<LoadedConfig> {
+    const loaded = await loadConfig({ explicitPath: flags.config })
+    if (loaded.filepath) this.logger.debug(`Configuration: ${loaded.filepath}`)
+
+    return loaded
+  }
+
+  /**
+   * Decides which cluster to talk to (--brokers, KBENCH_BROKERS, the config, the cluster of
+   * kafka:start, or a temporary one when allowed) and builds the connection settings.
+   */
+  protected async connectCluster(
+    flags: { brokers?: string },
+    loaded: LoadedConfig,
+    options: { allowTemporary?: boolean } = {},
+  ): Promise<ClusterConnection> {
+    const { config } = loaded
+    const resolved = await resolveBrokers({
+      flag: flags.brokers,
+      config: configuredBrokers(config),
+      allowTemporary: options.allowTemporary,
+      temporaryOptions: {
+        kafkaHome: config.kafka.local.kafkaHome,
+        cacheDir: config.kafka.local.cacheDir,
+        version: config.kafka.local.version,
+        heap: config.kafka.local.heap,
+      },
+      logger: this.logger,
+    })
+    this.logger.debug(`Brokers ${resolved.brokers.join(',')} (from ${resolved.source})`)
+
+    return {
+      connection: connectionSettings(config, resolved.brokers),
+      source: resolved.source,
+      release: resolved.release,
+    }
+  }
+
   protected override async catch(error: Error & { exitCode?: number }): Promise<unknown> {
     if (isKbenchError(error)) {
-      const cause = error.cause instanceof Error ? error.cause : undefined
-      this.debug('%s caused by %O', error.code, cause)
+      this.debug('%s caused by %O', error.code, error.cause)
       this.error(error.message, {
         code: error.code,
         exit: error.exitCode,
