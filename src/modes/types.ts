@@ -1,0 +1,59 @@
+import type { KafkaMessage } from 'kafkajs'
+
+import type { ConnectionSettings } from '../kafka/client.js'
+import type { Logger } from '../logging.js'
+import type { MessageHandler } from '../workload/handler.js'
+
+/**
+ * When a mode reports a processed message, it says when the message arrived and when the
+ * handler ran, in milliseconds from `performance.now()` in this process.
+ */
+export interface ProcessedTiming {
+  /** When the consumer received the message from Kafka (fetched, before any queueing). */
+  receivedAt: number
+  /** When the handler started on it. */
+  startedAt: number
+  /** When the handler finished, as this process saw it. */
+  finishedAt: number
+}
+
+/** One processed message, as a mode reports it. */
+export interface ProcessedMessage {
+  topic: string
+  partition: number
+  message: KafkaMessage
+  timing: ProcessedTiming
+  /** True when the handler failed for good and the message was skipped (`--on-failure skip`). */
+  failed?: boolean
+}
+
+/** Gauges a mode may publish for live metrics and the results; all optional. */
+export interface ModeGauges {
+  inFlight?: number
+  buffered?: number
+  pausedPartitions?: number
+  workerRestarts?: number
+}
+
+/** Everything a consumer mode gets for one run. */
+export interface ModeContext<F extends Record<string, unknown> = Record<string, unknown>> {
+  /** How to reach the cluster (brokers, client id, TLS, SASL). */
+  connection: ConnectionSettings
+  topic: string
+  groupId: string
+  /** The work to apply to every message. */
+  handler: MessageHandler
+  /** The work as the user wrote it (`noop`, `sleep:2`, `module:./h.js`), for executors in other processes. */
+  workSpec: string
+  /** The values of the mode's own flags. */
+  flags: F
+  /** Call once per processed message, after the handler finished. */
+  report(processed: ProcessedMessage): void
+  /** Call once, when the consumer has joined the group and holds its assignment. */
+  joined(): void
+  /** Publish gauges; the harness samples them. */
+  gauges(values: ModeGauges): void
+  /** Aborted when every produced message is processed, on timeout, or on Ctrl-C. */
+  signal: AbortSignal
+  logger: Logger
+}
