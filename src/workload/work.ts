@@ -80,11 +80,18 @@ export function calibrateCpuWork(): number {
   return iterationsPerMs
 }
 
-/** Burns CPU for about `ms` milliseconds: checks the clock, so a preempted loop is not longer. */
+/**
+ * Burns a fixed amount of CPU work: the iterations that took `ms` milliseconds during
+ * calibration. A fixed amount, not a wall-clock deadline, so that a preempted worker does
+ * less work per message only in appearance and never in fact.
+ */
 export function burnCpu(ms: number): void {
-  const deadline = performance.now() + ms
-  const chunk = Math.max(1, Math.floor(calibrateCpuWork() / 10))
-  while (performance.now() < deadline) spin(chunk)
+  spin(Math.round(ms * calibrateCpuWork()))
+}
+
+/** Uses a calibration measured elsewhere (in the parent of a worker process). */
+export function useCpuCalibration(value: number): void {
+  iterationsPerMs = value
 }
 
 /**
