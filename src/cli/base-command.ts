@@ -3,7 +3,7 @@ import { Command, Errors, Flags, type Interfaces } from '@oclif/core'
 import { connectionSettings, configuredBrokers } from '../config/connection.js'
 import { type LoadedConfig, loadConfig } from '../config/load.js'
 import { ExitCode, isKbenchError } from '../errors.js'
-import { type ResolvedBrokers, resolveBrokers } from '../kafka/brokers.js'
+import { forgetSharedBrokers, type ResolvedBrokers, sharedBrokers } from '../kafka/brokers.js'
 import type { ConnectionSettings } from '../kafka/client.js'
 import { type Logger, streamLogger } from '../logging.js'
 
@@ -67,7 +67,7 @@ export abstract class KbenchCommand extends Command {
     options: { allowTemporary?: boolean } = {},
   ): Promise<ClusterConnection> {
     const { config } = loaded
-    const resolved = await resolveBrokers({
+    const resolved = await sharedBrokers({
       flag: flags.brokers,
       config: configuredBrokers(config),
       allowTemporary: options.allowTemporary,
@@ -84,7 +84,10 @@ export abstract class KbenchCommand extends Command {
     return {
       connection: connectionSettings(config, resolved.brokers),
       source: resolved.source,
-      release: resolved.release,
+      release: async () => {
+        forgetSharedBrokers()
+        await resolved.release()
+      },
     }
   }
 

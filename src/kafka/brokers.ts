@@ -93,3 +93,20 @@ export async function resolveBrokers(input: BrokerResolutionInput): Promise<Reso
     },
   }
 }
+
+let shared: Promise<ResolvedBrokers> | undefined
+
+/**
+ * Resolves the brokers once per process. The prerun hook and the command it precedes both
+ * call this, so a temporary broker started by the hook's reset is the one the command uses;
+ * the command releases it when the run ends.
+ */
+export function sharedBrokers(input: BrokerResolutionInput): Promise<ResolvedBrokers> {
+  shared ??= resolveBrokers(input)
+  return shared
+}
+
+/** Forgets the shared resolution, after a release or between in-process test runs. */
+export function forgetSharedBrokers(): void {
+  shared = undefined
+}
