@@ -1,22 +1,15 @@
 import { Command, Errors, Flags, type Interfaces } from '@oclif/core'
 
-import { connectionSettings, configuredBrokers } from '../config/connection.js'
 import { type LoadedConfig, loadConfig } from '../config/load.js'
 import { ExitCode, isKbenchError } from '../errors.js'
-import { forgetSharedBrokers, type ResolvedBrokers, sharedBrokers } from '../kafka/brokers.js'
-import type { ConnectionSettings } from '../kafka/client.js'
+import { type ClusterConnection, connectCluster } from './connect.js'
 import { type Logger, streamLogger } from '../logging.js'
+
+export type { ClusterConnection }
 
 export type BaseFlags<T extends typeof Command> = Interfaces.InferredFlags<
   (typeof KbenchCommand)['baseFlags'] & T['flags']
 >
-
-/** A resolved cluster: how to connect, and how to let go of a temporary broker afterwards. */
-export interface ClusterConnection {
-  connection: ConnectionSettings
-  source: ResolvedBrokers['source']
-  release(): Promise<void>
-}
 
 /**
  * What every kbench command shares: the connection and configuration flags, a logger that
@@ -57,38 +50,13 @@ export abstract class KbenchCommand extends Command {
     return loaded
   }
 
-  /**
-   * Decides which cluster to talk to (--brokers, KBENCH_BROKERS, the config, the cluster of
-   * kafka:start, or a temporary one when allowed) and builds the connection settings.
-   */
+  /** The cluster this command talks to; see connectCluster. */
   protected async connectCluster(
     flags: { brokers?: string },
     loaded: LoadedConfig,
     options: { allowTemporary?: boolean } = {},
   ): Promise<ClusterConnection> {
-    const { config } = loaded
-    const resolved = await sharedBrokers({
-      flag: flags.brokers,
-      config: configuredBrokers(config),
-      allowTemporary: options.allowTemporary,
-      temporaryOptions: {
-        kafkaHome: config.kafka.local.kafkaHome,
-        cacheDir: config.kafka.local.cacheDir,
-        version: config.kafka.local.version,
-        heap: config.kafka.local.heap,
-      },
-      logger: this.logger,
-    })
-    this.logger.debug(`Brokers ${resolved.brokers.join(',')} (from ${resolved.source})`)
-
-    return {
-      connection: connectionSettings(config, resolved.brokers),
-      source: resolved.source,
-      release: async () => {
-        forgetSharedBrokers()
-        await resolved.release()
-      },
-    }
+    return connectCluster(flags, loaded, this.logger, options)
   }
 
   protected override async catch(error: Error & { exitCode?: number }): Promise<unknown> {
