@@ -1,7 +1,9 @@
+import type { Interfaces } from '@oclif/core'
 import type { KafkaMessage } from 'kafkajs'
 
 import type { ConnectionSettings } from '../kafka/client.js'
 import type { Logger } from '../logging.js'
+import type { OrderingGuarantee } from '../metrics/verifier.js'
 import type { MessageHandler } from '../workload/handler.js'
 
 /**
@@ -56,4 +58,33 @@ export interface ModeContext<F extends Record<string, unknown> = Record<string, 
   /** Aborted when every produced message is processed, on timeout, or on Ctrl-C. */
   signal: AbortSignal
   logger: Logger
+}
+
+/** The processing order a mode promises; the verifier counts breaches of exactly this. */
+export type { OrderingGuarantee }
+
+/**
+ * A consumer strategy that kbench can benchmark. Bundled modes and modes from installed
+ * plugins are defined the same way, with `defineMode`.
+ */
+export interface ConsumerMode<F extends Record<string, unknown> = Record<string, unknown>> {
+  /** Lower-case name, used in `bench:run <name>`, results and reports. */
+  name: string
+  description: string
+  /** What the mode promises about order, given its flags. */
+  ordering: OrderingGuarantee | ((flags: F) => OrderingGuarantee)
+  /** oclif flag definitions of the mode's own settings. */
+  flags?: Interfaces.FlagInput
+  /**
+   * Consumes the prepared topic, reporting each processed message, until `context.signal` is
+   * aborted; then shuts down cleanly (committing what is done) and returns.
+   */
+  run(context: ModeContext<F>): Promise<void>
+}
+
+/** Declares a consumer mode; returns it unchanged, typed. */
+export function defineMode<F extends Record<string, unknown>>(
+  mode: ConsumerMode<F>,
+): ConsumerMode<F> {
+  return mode
 }
