@@ -8,6 +8,8 @@ import type { Logger } from '../logging.js'
 export interface ClusterConnection {
   connection: ConnectionSettings
   source: ResolvedBrokers['source']
+  /** The Kafka version, when the cluster is one kbench runs locally. */
+  kafkaVersion?: string
   release(): Promise<void>
 }
 
@@ -40,6 +42,7 @@ export async function connectCluster(
   return {
     connection: connectionSettings(config, resolved.brokers),
     source: resolved.source,
+    kafkaVersion: resolved.kafkaVersion,
     release: async () => {
       forgetSharedBrokers()
       await resolved.release()

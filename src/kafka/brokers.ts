@@ -14,6 +14,8 @@ export type BrokerSource = 'flag' | 'environment' | 'config' | 'local-cluster' |
 export interface ResolvedBrokers {
   brokers: string[]
   source: BrokerSource
+  /** The Kafka version, when the cluster is one kbench runs locally. */
+  kafkaVersion?: string
   /** Stops the temporary cluster started for this run; a no-op for any other source. */
   release(): Promise<void>
 }
@@ -86,6 +88,7 @@ export async function resolveBrokers(input: BrokerResolutionInput): Promise<Reso
   return {
     brokers: parseBrokerList(state.bootstrap),
     source: 'temporary',
+    kafkaVersion: state.kafkaVersion,
     release: async () => {
       process.removeListener('exit', onExit)
       await stopLocalCluster(state)
