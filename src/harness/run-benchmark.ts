@@ -94,7 +94,7 @@ export async function runBenchmark(options: BenchmarkOptions): Promise<BenchResu
       workload,
       signal: stop.signal,
       onProgress: options.onProduceProgress,
-      onAcknowledged: (_first, last) => verifier.setProduced(last + 1),
+      onAcknowledged: (acknowledged) => verifier.setProduced(acknowledged),
     }).then((summary) => {
       produceMs = summary.durationMs
       productionDone = true

@@ -14,8 +14,8 @@ export interface ProduceOptions {
   workload: WorkloadSettings
   signal?: AbortSignal
   onProgress?: ProduceProgress
-  /** Called after each acknowledged batch with the ids it held (inclusive range). */
-  onAcknowledged?: (firstId: number, lastId: number) => void
+  /** Called after each acknowledged batch with the number of messages acknowledged so far. */
+  onAcknowledged?: (acknowledged: number) => void
 }
 
 export interface ProduceSummary {
@@ -25,6 +25,7 @@ export interface ProduceSummary {
 }
 
 const BATCH_MESSAGES = 1000
+const IN_FLIGHT = 1
 
 /**
  * Produces the workload: `messages` messages with keys drawn from the configured
@@ -46,6 +47,7 @@ export async function produceWorkload(options: ProduceOptions): Promise<ProduceS
   const producer = createKafka(options.connection).producer({
     createPartitioner: Partitioners.DefaultPartitioner,
     allowAutoTopicCreation: false,
+    idempotent: workload.acks === -1,
     maxInFlightRequests: 1,
   })
   await producer.connect()
@@ -54,14 +56,23 @@ export async function produceWorkload(options: ProduceOptions): Promise<ProduceS
   const startEpoch = epochNow()
   let produced = 0
 
+  // One batch is sent at a time, so that batches reach each partition in the order of their
+  // sequence numbers (concurrent sends can overtake one another); the next batch is built
+  // while the previous one awaits its acknowledgement. With acks=all the producer is also
+  // idempotent, so a retried batch cannot be written twice or out of order.
+  const inFlight = new Set<Promise<void>>()
+  let acknowledged = 0
+  let failure: unknown
+
   try {
-    while (produced < total && !options.signal?.aborted) {
+    while (produced < total && !options.signal?.aborted && failure === undefined) {
       const batchSize = Math.min(BATCH_MESSAGES, total - produced, batchForRate(workload))
       if (workload.shape === 'rate') await waitForSchedule(workload, produced, started)
 
+      const firstId = produced
       const messages: Message[] = []
       for (let i = 0; i < batchSize; i++) {
-        const id = produced + i
+        const id = firstId + i
         const keyIndex = sampleKey()
         const sequence = sequences[keyIndex] as number
         sequences[keyIndex] = sequence + 1
@@ -76,26 +87,38 @@ export async function produceWorkload(options: ProduceOptions): Promise<ProduceS
           headers: stampHeaders({ id, keyIndex, sequence, intendedSendTime }),
         })
       }
-
-      await producer.send({
-        topic: options.topic,
-        messages,
-        acks: workload.acks,
-        compression:
-          workload.compression === 'gzip' ? CompressionTypes.GZIP : CompressionTypes.None,
-      })
-
-      options.onAcknowledged?.(produced, produced + batchSize - 1)
       produced += batchSize
-      options.onProgress?.(produced, total)
+
+      while (inFlight.size >= IN_FLIGHT) await Promise.race(inFlight)
+      const sending = producer
+        .send({
+          topic: options.topic,
+          messages,
+          acks: workload.acks,
+          compression:
+            workload.compression === 'gzip' ? CompressionTypes.GZIP : CompressionTypes.None,
+        })
+        .then(() => {
+          acknowledged += batchSize
+          options.onAcknowledged?.(acknowledged)
+          options.onProgress?.(acknowledged, total)
+        })
+        .catch((error: unknown) => {
+          failure ??= error
+        })
+        .finally(() => inFlight.delete(sending))
+      inFlight.add(sending)
     }
+
+    await Promise.all(inFlight)
+    if (failure !== undefined) throw failure
   } finally {
     await producer.disconnect()
   }
 
   return {
-    produced,
-    bytes: produced * workload.payloadBytes,
+    produced: acknowledged,
+    bytes: acknowledged * workload.payloadBytes,
     durationMs: performance.now() - started,
   }
 }
