@@ -51,34 +51,32 @@ export async function inspectTarget(session: ResetSession): Promise<ResetPlan> {
   return session.run('inspect', { topics, groups: target.groups }, async (step) => {
     const existing = new Set(await step.attempt(() => session.admin.listTopics()))
 
-    const topicPlans = await Promise.all(
-      topics.map(async (topic): Promise<TopicPlan> => {
-        const shape = target.topics[topic] ?? { partitions: 1 }
-        const exists = existing.has(topic)
-        const offsets = exists
-          ? await step.attempt(() => session.admin.fetchTopicOffsets(topic))
-          : []
-        const messages = offsets.reduce(
-          (sum, entry) => sum + Number(entry.high) - Number(entry.low),
-          0,
-        )
-        const matchesAllowPattern = target.allowPattern.test(topic)
+    // One topic at a time: concurrent offset lookups on one kafkajs client mix up answers.
+    const topicPlans: TopicPlan[] = []
+    for (const topic of topics) {
+      const shape = target.topics[topic] ?? { partitions: 1 }
+      const exists = existing.has(topic)
+      const offsets = exists ? await step.attempt(() => session.admin.fetchTopicOffsets(topic)) : []
+      const messages = offsets.reduce(
+        (sum, entry) => sum + Number(entry.high) - Number(entry.low),
+        0,
+      )
+      const matchesAllowPattern = target.allowPattern.test(topic)
 
-        return {
-          topic,
-          exists,
-          currentPartitions: offsets.length,
-          messages,
-          matchesAllowPattern,
-          needsConfirmation: messages > 0 && !matchesAllowPattern,
-          create: {
-            partitions: shape.partitions,
-            replicationFactor: shape.replicationFactor ?? target.replicationFactor,
-            configs: shape.configs,
-          },
-        }
-      }),
-    )
+      topicPlans.push({
+        topic,
+        exists,
+        currentPartitions: offsets.length,
+        messages,
+        matchesAllowPattern,
+        needsConfirmation: messages > 0 && !matchesAllowPattern,
+        create: {
+          partitions: shape.partitions,
+          replicationFactor: shape.replicationFactor ?? target.replicationFactor,
+          configs: shape.configs,
+        },
+      })
+    }
 
     const groupPlans = await describeGroups(session, target.groups, step.attempt)
 

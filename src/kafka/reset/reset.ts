@@ -120,8 +120,8 @@ function requireConfirmation(plan: ResetPlan, confirmed: boolean): void {
     {
       exitCode: ExitCode.Reset,
       suggestions: [
-        'Confirm with --yes if these messages may be deleted.',
-        'Or add the topic to reset.allowPattern in the configuration, or name benchmark topics kbench-*.',
+        `If these messages may go, confirm: kbench kafka:reset --topics ${unconfirmed.map((topic) => topic.topic).join(',')} --yes`,
+        'Or widen reset.allowPattern in the configuration, or name benchmark topics kbench-*.',
       ],
     },
   )
@@ -340,50 +340,46 @@ async function verifyCleanSlate(
     const metadata =
       topics.length > 0 ? await step.attempt(() => admin.fetchTopicMetadata({ topics })) : undefined
 
-    await Promise.all(
-      topics.map(async (topic) => {
-        const offsets = await step.attempt(() => admin.fetchTopicOffsets(topic))
-        const leaders = metadata?.topics.find((entry) => entry.name === topic)?.partitions ?? []
-        const states = offsets
-          .map((entry) => ({
-            partition: entry.partition,
-            leader: leaders.find((p) => p.partitionId === entry.partition)?.leader ?? -1,
-            low: entry.low,
-            high: entry.high,
-          }))
-          .sort((a, b) => a.partition - b.partition)
-        watermarks.set(topic, states)
+    for (const topic of topics) {
+      const offsets = await step.attempt(() => admin.fetchTopicOffsets(topic))
+      const leaders = metadata?.topics.find((entry) => entry.name === topic)?.partitions ?? []
+      const states = offsets
+        .map((entry) => ({
+          partition: entry.partition,
+          leader: leaders.find((p) => p.partitionId === entry.partition)?.leader ?? -1,
+          low: entry.low,
+          high: entry.high,
+        }))
+        .sort((a, b) => a.partition - b.partition)
+      watermarks.set(topic, states)
 
-        const wanted = target.topics[topic]?.partitions
-        if (states.length !== wanted) {
-          dirty.topics.add(topic)
-          problems.push(`topic ${topic} has ${states.length} partitions, not ${wanted}`)
-        }
+      const wanted = target.topics[topic]?.partitions
+      if (states.length !== wanted) {
+        dirty.topics.add(topic)
+        problems.push(`topic ${topic} has ${states.length} partitions, not ${wanted}`)
+      }
 
-        for (const state of states.filter((s) => s.low !== '0' || s.high !== '0')) {
-          dirty.topics.add(topic)
-          problems.push(
-            `partition ${state.partition} of ${topic} has watermarks low ${state.low}, high ${state.high}`,
-          )
-        }
-      }),
-    )
-
-    await Promise.all(
-      groups.map(async (groupId) => {
-        const committed = await step.attempt(() => admin.fetchOffsets({ groupId }))
-        const offsets = committed.flatMap((entry) =>
-          entry.partitions
-            .filter((partition) => partition.offset !== '-1')
-            .map((partition) => `${entry.topic}[${partition.partition}]=${partition.offset}`),
+      for (const state of states.filter((s) => s.low !== '0' || s.high !== '0')) {
+        dirty.topics.add(topic)
+        problems.push(
+          `partition ${state.partition} of ${topic} has watermarks low ${state.low}, high ${state.high}`,
         )
+      }
+    }
 
-        if (offsets.length > 0) {
-          dirty.groups.add(groupId)
-          problems.push(`group ${groupId} still has committed offsets ${offsets.join(', ')}`)
-        }
-      }),
-    )
+    for (const groupId of groups) {
+      const committed = await step.attempt(() => admin.fetchOffsets({ groupId }))
+      const offsets = committed.flatMap((entry) =>
+        entry.partitions
+          .filter((partition) => partition.offset !== '-1')
+          .map((partition) => `${entry.topic}[${partition.partition}]=${partition.offset}`),
+      )
+
+      if (offsets.length > 0) {
+        dirty.groups.add(groupId)
+        problems.push(`group ${groupId} still has committed offsets ${offsets.join(', ')}`)
+      }
+    }
 
     if (problems.length > 0) {
       throw new SubjectFailure(`the slate is not clean: ${problems.join('; ')}`, {

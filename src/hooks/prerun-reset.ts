@@ -1,0 +1,94 @@
+import { Errors, type Hook, Parser } from '@oclif/core'
+
+import { resolveBenchTarget } from '../cli/bench-target.js'
+import { connectCluster } from '../cli/connect.js'
+import { loadConfig } from '../config/load.js'
+import { ExitCode, describeError, isKbenchError } from '../errors.js'
+import { resetTuning } from '../kafka/reset/options.js'
+import { resetKafka } from '../kafka/reset/reset.js'
+import { streamLogger } from '../logging.js'
+
+type BenchFlags = {
+  brokers?: string
+  config?: string
+  topic?: string
+  group?: string
+  partitions?: number
+  'skip-reset'?: boolean
+}
+
+/**
+ * Before every `bench:*` command, resets the topic and consumer group that command will use,
+ * so each run starts from empty partitions and no committed offsets. Skipped with
+ * --skip-reset, and for commands that reset before each of their runs themselves
+ * (`static resetsItself = true`). A failed reset stops the command with the reset's exit code.
+ */
+const prerunReset: Hook.Prerun = async function (options) {
+  const { Command, argv } = options
+  if (!Command.id?.startsWith('bench:')) return
+  if ((Command as { resetsItself?: boolean }).resetsItself === true) return
+
+  const logger = streamLogger(process.stderr, { verbose: argv.includes('--verbose') })
+
+  let flags: BenchFlags
+  try {
+    const parsed = await Parser.parse(argv, {
+      flags: { ...Command.baseFlags, ...Command.flags },
+      args: Command.args,
+      strict: false,
+    })
+    flags = parsed.flags as BenchFlags
+  } catch {
+    // The command parses its own flags next and reports the mistake with its usage.
+    return
+  }
+
+  try {
+    const loaded = await loadConfig({ explicitPath: flags.config })
+    const target = resolveBenchTarget(flags, loaded.config)
+
+    if (flags['skip-reset']) {
+      logger.info(
+        `Reset skipped (--skip-reset): topic ${target.topic} and group ${target.groupId} are used as they are`,
+      )
+      return
+    }
+
+    const cluster = await connectCluster(flags, loaded, logger, { allowTemporary: true })
+
+    try {
+      await resetKafka({
+        ...resetTuning(loaded.config.reset),
+        connection: cluster.connection,
+        topics: {
+          [target.topic]: {
+            partitions: target.partitions,
+            replicationFactor: target.replicationFactor,
+            configs: target.configs,
+          },
+        },
+        groups: [target.groupId],
+        logger,
+      })
+    } catch (error) {
+      // The command will not run, so it will not stop a temporary broker either.
+      await cluster.release()
+      throw error
+    }
+  } catch (error) {
+    // Only errors that carry an oclif exit code stop the command; oclif swallows the others.
+    if (isKbenchError(error)) {
+      Errors.error(error.message, {
+        exit: error.exitCode,
+        code: error.code,
+        suggestions: error.suggestions,
+      })
+    }
+
+    this.error(`The reset before ${Command.id} failed: ${describeError(error)}`, {
+      exit: ExitCode.Reset,
+    })
+  }
+}
+
+export default prerunReset
