@@ -7,7 +7,12 @@ import { setImmediate as yieldToEventLoop } from 'node:timers/promises'
 
 import { isKbenchError, describeError, ExitCode } from '../../errors.js'
 import type { HandlerMessage, MessageHandler } from '../../workload/handler.js'
-import { createHandler, parseWorkSpec, useCpuCalibration } from '../../workload/work.js'
+import {
+  calibrateCpuWork,
+  createHandler,
+  parseWorkSpec,
+  useCpuCalibration,
+} from '../../workload/work.js'
 import type {
   ParentMessage,
   WireMessage,
@@ -114,7 +119,12 @@ function initFailure(error: unknown): WorkerInitFailed {
 
 async function init(message: WorkerInit): Promise<void> {
   try {
-    if (message.iterationsPerMs !== undefined) useCpuCalibration(message.iterationsPerMs)
+    // Calibrating here warms the busy loop up before the first message; the parent's figure
+    // then replaces this one, so that every process does the same work for cpu:<ms>.
+    if (message.iterationsPerMs !== undefined) {
+      calibrateCpuWork()
+      useCpuCalibration(message.iterationsPerMs)
+    }
     handler = await createHandler(parseWorkSpec(message.workSpec), message.cwd)
     send({ type: 'ready' })
   } catch (error) {
