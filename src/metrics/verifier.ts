@@ -30,6 +30,7 @@ export interface VerificationCounts {
  */
 export class DeliveryVerifier {
   readonly #seen: Uint8Array
+  readonly #capacity: number
   readonly #lastSequence: Int32Array
   readonly #lastOffset = new Map<number, bigint>()
   #produced: number
@@ -41,6 +42,7 @@ export class DeliveryVerifier {
   #foreign = 0
 
   constructor(capacity: number, keys: number) {
+    this.#capacity = capacity
     this.#seen = new Uint8Array(Math.ceil(capacity / 8))
     this.#lastSequence = new Int32Array(keys).fill(-1)
     this.#produced = 0
@@ -77,7 +79,7 @@ export class DeliveryVerifier {
     offset: string,
     failed = false,
   ): 'first' | 'duplicate' | 'foreign' {
-    if (id === undefined || id < 0 || id >= this.#seen.length * 8) {
+    if (id === undefined || id < 0 || id >= this.#capacity) {
       this.#foreign++
       return 'foreign'
     }

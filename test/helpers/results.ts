@@ -1,0 +1,36 @@
+import { Ajv2020 } from 'ajv/dist/2020.js'
+import { readFileSync } from 'node:fs'
+import fs from 'node:fs/promises'
+import os from 'node:os'
+import path from 'node:path'
+
+const schemaFile = new URL('../../schemas/result.schema.json', import.meta.url)
+
+/**
+ * The folder under which the suite's bench commands write their results. The root hook
+ * validates every result found there against the published schema after the suite.
+ */
+export function suiteResultsDir(): string {
+  process.env.KBENCH_TEST_RESULTS ??= path.join(os.tmpdir(), `kbench-test-results-${process.pid}`)
+  return process.env.KBENCH_TEST_RESULTS
+}
+
+/** Returns the schema errors of a result, or an empty list when it is valid. */
+export function resultSchemaErrors(result: unknown): string[] {
+  const ajv = new Ajv2020({ allErrors: true, strict: false })
+  const validate = ajv.compile(JSON.parse(readFileSync(schemaFile, 'utf8')) as object)
+  if (validate(result)) return []
+
+  return (validate.errors ?? []).map((error) => `${error.instancePath || '/'} ${error.message}`)
+}
+
+/** Every `<mode>.json` under a folder, recursively. */
+export async function findResultFiles(dir: string): Promise<string[]> {
+  const entries = await fs.readdir(dir, { recursive: true, withFileTypes: true }).catch(() => [])
+
+  return entries
+    .filter(
+      (entry) => entry.isFile() && entry.name.endsWith('.json') && entry.name !== 'summary.json',
+    )
+    .map((entry) => path.join(entry.parentPath, entry.name))
+}
