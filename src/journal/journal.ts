@@ -15,7 +15,7 @@ export const JOURNAL_COLUMNS = ['at', 'command', 'outcome', 'figures', 'result']
 export const JOURNAL_HEADER = [
   '# kbench journal',
   '',
-  'One line per run of `kbench validate`, `kbench kafka:reset` and the bench commands, oldest first.',
+  'One line per run of `kbench validate`, `kbench kafka:reset` and the bench commands.',
   '',
   formatRow([...JOURNAL_COLUMNS]),
   formatRow(JOURNAL_COLUMNS.map(() => '---')),
@@ -27,7 +27,7 @@ export type FigureValue = string | number | boolean
 
 /** One run to record. */
 export interface JournalEntry {
-  /** The command id, such as `validate` or `bench:async`; never its argv, which may hold secrets. */
+  /** The command id, such as `validate` or `bench:async`; never argv, which may hold a secret. */
   command: string
   /** A short verdict such as `passed`, `failed: test` or `incomplete`. */
   outcome: string
