@@ -138,7 +138,7 @@ function invalidOption(name: string, value: number, rule: string): KbenchError {
   )
 }
 
-function positiveInteger(name: string, value: number, min: number): number {
+function wholeNumber(name: string, value: number, min: number): number {
   if (!Number.isInteger(value) || value < min)
     throw invalidOption(name, value, `it must be a whole number of at least ${min}`)
 
@@ -258,7 +258,10 @@ class ProcessPool implements ProcessPoolExecutor {
 
   execute(message: HandlerMessage): Promise<ExecutionTiming> {
     if (this.#failure) return Promise.reject(this.#failure)
-    if (!this.#accepting) return Promise.reject(this.#closedError(message))
+    if (!this.#accepting) {
+      const what = `topic ${message.topic} partition ${message.partition} offset ${message.offset}`
+      return Promise.reject(this.#closedError(what))
+    }
 
     const { promise, resolve, reject } = defer<ExecutionTiming>()
     const headers = hasAny(message.headers) ? message.headers : null
@@ -326,9 +329,10 @@ class ProcessPool implements ProcessPoolExecutor {
     if (this.#batchTimer) clearTimeout(this.#batchTimer)
     this.#batchTimer = undefined
 
-    for (const task of this.#pending.splice(0)) this.#fail(task, this.#closedError())
+    const abandon = (task: Task) => this.#fail(task, this.#closedError(describeWire(task.wire)))
+    for (const task of this.#pending.splice(0)) abandon(task)
     for (const slot of this.#slots) {
-      for (const task of slot.inFlight.values()) this.#fail(task, this.#closedError())
+      for (const task of slot.inFlight.values()) abandon(task)
       slot.inFlight.clear()
     }
 
@@ -347,11 +351,7 @@ class ProcessPool implements ProcessPoolExecutor {
     await slot.exited
   }
 
-  #closedError(message?: HandlerMessage): KbenchError {
-    const what = message
-      ? `topic ${message.topic} partition ${message.partition} offset ${message.offset}`
-      : 'a message'
-
+  #closedError(what: string): KbenchError {
     return new KbenchError('POOL_CLOSED', `The process pool is closed: ${what} was not handled.`, {
       exitCode: ExitCode.RunFailed,
     })
@@ -686,11 +686,11 @@ function hasAny(record: Record<string, string>): boolean {
 export async function createProcessPool(options: ProcessPoolOptions): Promise<ProcessPoolExecutor> {
   const pool = new ProcessPool({
     workSpec: options.workSpec,
-    workers: positiveInteger('workers', options.workers ?? os.availableParallelism(), 1),
-    batchSize: positiveInteger('batch size', options.batchSize ?? 64, 1),
+    workers: wholeNumber('workers', options.workers ?? os.availableParallelism(), 1),
+    batchSize: wholeNumber('batch size', options.batchSize ?? 64, 1),
     batchWaitMs: duration('batch wait', options.batchWaitMs ?? 2, 0),
     taskTimeoutMs: duration('task timeout', options.taskTimeoutMs ?? 30_000, 1),
-    maxRedispatches: positiveInteger('redispatch limit', options.maxRedispatches ?? 3, 0),
+    maxRedispatches: wholeNumber('redispatch limit', options.maxRedispatches ?? 3, 0),
     startTimeoutMs: duration('start timeout', options.startTimeoutMs ?? 30_000, 1),
     closeTimeoutMs: duration('close timeout', options.closeTimeoutMs ?? 5000, 0),
     logger: options.logger ?? silentLogger,
