@@ -1,4 +1,4 @@
-import { Errors, type Hook, Parser } from '@oclif/core'
+import { Errors, Flags, type Hook, Parser } from '@oclif/core'
 
 import { resolveBenchTarget } from '../cli/bench-target.js'
 import { connectCluster } from '../cli/connect.js'
@@ -33,7 +33,8 @@ const prerunReset: Hook.Prerun = async function (options) {
   let flags: BenchFlags
   try {
     const parsed = await Parser.parse(argv, {
-      flags: { ...Command.baseFlags, ...Command.flags },
+      // --json is added by oclif at run time, so it is not among the declared flags.
+      flags: { ...Command.baseFlags, ...Command.flags, json: Flags.boolean() },
       args: Command.args,
       strict: false,
     })

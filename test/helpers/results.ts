@@ -1,5 +1,6 @@
 import { Ajv2020 } from 'ajv/dist/2020.js'
-import { readFileSync } from 'node:fs'
+import addFormats from 'ajv-formats'
+import { mkdirSync, readFileSync } from 'node:fs'
 import fs from 'node:fs/promises'
 import os from 'node:os'
 import path from 'node:path'
@@ -12,12 +13,15 @@ const schemaFile = new URL('../../schemas/result.schema.json', import.meta.url)
  */
 export function suiteResultsDir(): string {
   process.env.KBENCH_TEST_RESULTS ??= path.join(os.tmpdir(), `kbench-test-results-${process.pid}`)
+  mkdirSync(process.env.KBENCH_TEST_RESULTS, { recursive: true })
+
   return process.env.KBENCH_TEST_RESULTS
 }
 
 /** Returns the schema errors of a result, or an empty list when it is valid. */
 export function resultSchemaErrors(result: unknown): string[] {
   const ajv = new Ajv2020({ allErrors: true, strict: false })
+  addFormats.default(ajv)
   const validate = ajv.compile(JSON.parse(readFileSync(schemaFile, 'utf8')) as object)
   if (validate(result)) return []
 
