@@ -1,5 +1,5 @@
 import { expect } from 'chai'
-import { spawn } from 'node:child_process'
+import { type ChildProcess, spawn } from 'node:child_process'
 import { once } from 'node:events'
 import fs from 'node:fs/promises'
 import { createRequire } from 'node:module'
@@ -90,6 +90,7 @@ describe('the process pool executor', function () {
 
   let directory: string
   let pools: ProcessPoolExecutor[]
+  let parents: ChildProcess[]
 
   async function pool(options: ProcessPoolOptions): Promise<ProcessPoolExecutor> {
     const created = await createProcessPool({ workers: 2, ...options })
@@ -109,9 +110,13 @@ describe('the process pool executor', function () {
   beforeEach(async () => {
     directory = await fs.mkdtemp(path.join(os.tmpdir(), 'kbench-pool-'))
     pools = []
+    parents = []
   })
 
   afterEach(async () => {
+    // A parent script that a failed test left running is killed, and its pool's exit hook
+    // takes its workers down with it.
+    for (const parent of parents) if (parent.exitCode === null) parent.kill('SIGTERM')
     await Promise.all(pools.map((created) => created.close()))
     await fs.rm(directory, { recursive: true, force: true })
   })
@@ -364,6 +369,7 @@ setInterval(() => {}, 1000)
       const parent = spawn(process.execPath, ['--import', tsx, parentScript, ending], {
         stdio: ['ignore', 'pipe', 'inherit'],
       })
+      parents.push(parent)
       const exited = once(parent, 'exit')
 
       const [line] = (await once(createInterface({ input: parent.stdout }), 'line')) as [string]
