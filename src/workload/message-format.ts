@@ -1,4 +1,6 @@
-import type { IHeaders } from 'kafkajs'
+import type { IHeaders, KafkaMessage } from 'kafkajs'
+
+import type { HandlerMessage } from './handler.js'
 
 /**
  * Headers kbench stamps on every message it produces. Together they let the verifier account
@@ -76,4 +78,28 @@ export function headersAsText(headers: IHeaders | undefined): Record<string, str
   }
 
   return text
+}
+
+/**
+ * The message a handler sees for a fetched Kafka message. Header values become text only
+ * when the handler reads them, so a handler that ignores headers costs nothing for them.
+ */
+export function toHandlerMessage(
+  topic: string,
+  partition: number,
+  message: KafkaMessage,
+): HandlerMessage {
+  let headers: Record<string, string> | undefined
+
+  return {
+    topic,
+    partition,
+    offset: message.offset,
+    key: message.key,
+    value: message.value,
+    get headers() {
+      headers ??= headersAsText(message.headers)
+      return headers
+    },
+  }
 }

@@ -1,7 +1,7 @@
 import { createKafka } from '../../kafka/client.js'
 import { ExitCode, KbenchError, describeError } from '../../errors.js'
 import { defineMode } from '../../modes/types.js'
-import { headersAsText } from '../../workload/message-format.js'
+import { toHandlerMessage } from '../../workload/message-format.js'
 
 /**
  * The sequential baseline: a plain kafkajs consumer with `eachMessage`, one partition at a
@@ -30,14 +30,7 @@ export const baselineMode = defineMode({
         partitionsConsumedConcurrently: 1,
         eachMessage: async ({ topic, partition, message }) => {
           const startedAt = performance.now()
-          await context.handler({
-            topic,
-            partition,
-            offset: message.offset,
-            key: message.key,
-            value: message.value,
-            headers: headersAsText(message.headers),
-          })
+          await context.handler(toHandlerMessage(topic, partition, message))
           const finishedAt = performance.now()
 
           context.report({
