@@ -16,7 +16,7 @@ export type Ordering = 'key' | 'partition' | 'unordered'
 export const ORDERINGS: readonly Ordering[] = ['key', 'partition', 'unordered']
 
 /** A first-in first-out queue with O(1) push and shift that releases memory as it drains. */
-class Fifo<T> {
+export class Fifo<T> {
   #items: T[] = []
   #head = 0
 
@@ -94,6 +94,7 @@ export class Scheduler<T> {
   readonly #units = new Map<string, Unit<T>>()
   readonly #unitsByPartition = new Map<number, Set<Unit<T>>>()
   readonly #line = new Fifo<Unit<T>>()
+  readonly #bufferedByPartition = new Map<number, number>()
   readonly #perUnitLimit: number
   #queued = 0
   #inFlight = 0
@@ -123,6 +124,11 @@ export class Scheduler<T> {
     return this.#queued + this.#inFlight
   }
 
+  /** Items of one partition queued or running. */
+  bufferedIn(partition: number): number {
+    return this.#bufferedByPartition.get(partition) ?? 0
+  }
+
   /** Ordering units held in memory. */
   get unitCount(): number {
     return this.#units.size
@@ -133,6 +139,7 @@ export class Scheduler<T> {
     const unit = this.#unitFor(entry.partition, entry.key)
     unit.queue.push(entry.item)
     this.#queued++
+    this.#count(entry.partition, 1)
 
     this.#offerTurn(unit)
     this.#dispatch()
@@ -169,7 +176,14 @@ export class Scheduler<T> {
     }
 
     this.#queued -= dropped
+    this.#count(partition, -dropped)
     return dropped
+  }
+
+  #count(partition: number, change: number): void {
+    const buffered = (this.#bufferedByPartition.get(partition) ?? 0) + change
+    if (buffered > 0) this.#bufferedByPartition.set(partition, buffered)
+    else this.#bufferedByPartition.delete(partition)
   }
 
   #unitFor(partition: number, key: Buffer | null): Unit<T> {
@@ -234,6 +248,7 @@ export class Scheduler<T> {
       .finally(() => {
         this.#inFlight--
         unit.inFlight--
+        this.#count(unit.partition, -1)
         this.#offerTurn(unit)
         this.#forgetIfIdle(unit)
         this.#dispatch()
