@@ -141,6 +141,7 @@ export async function runBenchmark(options: BenchmarkOptions): Promise<BenchResu
 
     const context = {
       connection: options.connection,
+      kafka: () => createKafka(options.connection),
       topic: options.topic,
       groupId: options.groupId,
       handler,

@@ -1,8 +1,8 @@
-import type { Interfaces } from '@oclif/core'
-import type { KafkaMessage } from 'kafkajs'
+import type { Kafka, KafkaMessage } from 'kafkajs'
 
 import type { ConnectionSettings } from '../kafka/client.js'
 import type { Logger } from '../logging.js'
+import type { ModeFlagSpecs } from './flags.js'
 import type { OrderingGuarantee } from '../metrics/verifier.js'
 import type { MessageHandler } from '../workload/handler.js'
 
@@ -41,6 +41,8 @@ export interface ModeGauges {
 export interface ModeContext<F extends Record<string, unknown> = Record<string, unknown>> {
   /** How to reach the cluster (brokers, client id, TLS, SASL). */
   connection: ConnectionSettings
+  /** A kafkajs client for `connection`, its logs routed to kbench's debug output. */
+  kafka(): Kafka
   topic: string
   groupId: string
   /** The work to apply to every message. */
@@ -73,8 +75,8 @@ export interface ConsumerMode<F extends Record<string, unknown> = Record<string,
   description: string
   /** What the mode promises about order, given its flags. */
   ordering: OrderingGuarantee | ((flags: F) => OrderingGuarantee)
-  /** oclif flag definitions of the mode's own settings. */
-  flags?: Interfaces.FlagInput
+  /** The mode's own settings, as flags of `bench:run <name>` and keys of `modes.<name>`. */
+  flags?: ModeFlagSpecs
   /**
    * Consumes the prepared topic, reporting each processed message, until `context.signal` is
    * aborted; then shuts down cleanly (committing what is done) and returns.

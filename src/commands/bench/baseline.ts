@@ -1,10 +1,7 @@
-import { BenchCommand } from '../../cli/bench-command.js'
-import { runBenchModes, verificationFailure } from '../../cli/bench-run.js'
-import { baselineMode } from '../../plugins/baseline/mode.js'
+import { SingleModeCommand } from '../../cli/single-mode-command.js'
 import type { BenchResult } from '../../results/result.js'
-import { renderResult } from '../../results/table.js'
 
-export default class BenchBaseline extends BenchCommand {
+export default class BenchBaseline extends SingleModeCommand {
   static override summary =
     'Benchmark the sequential baseline: kafkajs eachMessage, one message at a time.'
 
@@ -29,29 +26,7 @@ export default class BenchBaseline extends BenchCommand {
 
   async run(): Promise<BenchResult> {
     const { flags } = await this.parse(BenchBaseline)
-    const loaded = await this.loadSettings(flags)
-    const cluster = await this.connectCluster(flags, loaded, { allowTemporary: true })
 
-    try {
-      const output = await runBenchModes({
-        modes: [{ mode: baselineMode, flags: {} }],
-        flags,
-        loaded,
-        cluster,
-        logger: this.logger,
-      })
-      const [first] = output.results
-      if (first && !this.jsonEnabled()) this.log(renderResult(first.result, first.file))
-
-      const failure = verificationFailure(output)
-      if (failure) {
-        if (this.jsonEnabled() && first) this.logJson(first.result)
-        throw failure
-      }
-
-      return first?.result as BenchResult
-    } finally {
-      await cluster.release()
-    }
+    return this.runMode('baseline', flags, {})
   }
 }
