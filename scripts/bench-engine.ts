@@ -209,7 +209,7 @@ async function main(): Promise<void> {
   console.log('| scenario | messages | seconds | msg/s | of bound |')
   console.log('| --- | ---: | ---: | ---: | ---: |')
   for (const { scenario, processed, seconds, rate } of outcomes) {
-    const share = bound ? `${((100 * rate) / bound).toFixed(0)}%` : ''
+    const share = bound && !scenario.endsWith('noop') ? `${((100 * rate) / bound).toFixed(0)}%` : ''
     console.log(
       `| ${scenario} | ${processed} | ${seconds.toFixed(2)} | ${rate.toFixed(0)} | ${share} |`,
     )
