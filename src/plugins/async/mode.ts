@@ -6,13 +6,14 @@ import type { ModeContext } from '../../modes/types.js'
 /** The async mode's name, as `kbench bench:async` and the results know it. */
 export const ASYNC_MODE_NAME = 'async'
 
+/** The one-line description `kbench bench:async --help` and the plugin registry show. */
 export const ASYNC_MODE_DESCRIPTION =
   'The parallel consumer engine with the handler run concurrently on this event loop.'
 
 /** The async mode's own flags, as plain data: the engine's flags with the async defaults. */
 export const ASYNC_MODE_FLAGS = ENGINE_FLAGS
 
-/** The async mode's defaults where they differ from nothing: its concurrency. */
+/** The engine options the async mode sets itself when its flags leave them out. */
 export const ASYNC_MODE_DEFAULTS = { concurrency: ENGINE_DEFAULTS.concurrency } as const
 
 /**
