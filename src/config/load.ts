@@ -1,4 +1,5 @@
-import { cosmiconfig } from 'cosmiconfig'
+import { cosmiconfig, type Loader } from 'cosmiconfig'
+import { parse as parseLoose, type ParseError, printParseErrorCode } from 'jsonc-parser'
 import { existsSync } from 'node:fs'
 import path from 'node:path'
 import type { z } from 'zod'
@@ -30,7 +31,11 @@ export interface LoadConfigOptions {
  */
 export async function loadConfig(options: LoadConfigOptions = {}): Promise<LoadedConfig> {
   const cwd = options.cwd ?? process.cwd()
-  const explorer = cosmiconfig('bench', { searchStrategy: 'project', cache: false })
+  const explorer = cosmiconfig('bench', {
+    searchStrategy: 'project',
+    cache: false,
+    loaders: { '.json': loadJson },
+  })
 
   let found: { config: unknown; filepath: string; isEmpty?: boolean } | null
   const target = options.explicitPath ? path.resolve(cwd, options.explicitPath) : undefined
@@ -59,6 +64,30 @@ export async function loadConfig(options: LoadConfigOptions = {}): Promise<Loade
   debug('configuration file: %s', filepath ?? '(none, defaults only)')
 
   return { config: validateConfig(found?.config ?? {}, filepath), filepath }
+}
+
+/**
+ * Strict JSON whose syntax errors always carry a line and column: JSON.parse's messages give
+ * a position only for some mistakes, so a failed parse is located again with jsonc-parser.
+ */
+const loadJson: Loader = (filepath, content) => {
+  if (content.trim() === '') return null
+
+  try {
+    return JSON.parse(content) as unknown
+  } catch (error) {
+    const problems: ParseError[] = []
+    parseLoose(content, problems, { allowTrailingComma: false, disallowComments: true })
+    const first = problems[0]
+    if (!first) throw error
+
+    const before = content.slice(0, first.offset).split('\n')
+    const line = before.length
+    const column = (before.at(-1)?.length ?? 0) + 1
+    throw new Error(`${printParseErrorCode(first.error)} at line ${line} column ${column}`, {
+      cause: error,
+    })
+  }
 }
 
 /** Validates raw settings, naming the file, each bad field's path, what was expected and found. */
