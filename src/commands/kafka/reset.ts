@@ -6,7 +6,9 @@ import { DEFAULT_PARTITIONS } from '../../cli/bench-target.js'
 import { DURATION_SYNTAX, parseDuration } from '../../config/duration.js'
 import type { BenchConfig } from '../../config/schema.js'
 import { TOPIC_NAME } from '../../config/schema.js'
-import { ExitCode, KbenchError } from '../../errors.js'
+import { ExitCode, KbenchError, describeError } from '../../errors.js'
+import { journalFlag, journalTarget } from '../../journal/flag.js'
+import { appendJournalEntry } from '../../journal/journal.js'
 import { type ResetTarget, type ResetTopic, resetTuning } from '../../kafka/reset/options.js'
 import { type ResetPlan, planReset } from '../../kafka/reset/plan.js'
 import { type ResetReport, resetKafka, topicsNeedingConfirmation } from '../../kafka/reset/reset.js'
@@ -53,6 +55,7 @@ Kafka's internal topics (names starting with "__") are always refused. A topic t
   static override enableJsonFlag = true
 
   static override flags = {
+    journal: journalFlag,
     topics: Flags.string({
       summary: 'Comma-separated topics to delete and recreate [default: the configured topics].',
       helpGroup: 'TARGET',
@@ -109,13 +112,46 @@ Kafka's internal topics (names starting with "__") are always refused. A topic t
         return plan
       }
 
-      const confirmed = flags.yes || (await this.#confirmOnTerminal(target))
-      const report = await resetKafka({ ...target, confirmed })
+      const journal = journalTarget(flags.journal, loaded.config.journal)
+      const names = Object.keys(target.topics).concat(target.groups).join(',')
+
+      let report: ResetReport
+      try {
+        const confirmed = flags.yes || (await this.#confirmOnTerminal(target))
+        report = await resetKafka({ ...target, confirmed })
+      } catch (error) {
+        if (journal)
+          await this.#record(journal, `failed: ${describeError(error).split('\n')[0]}`, {
+            reset: names,
+          })
+        throw error
+      }
+
       if (!this.jsonEnabled()) this.log(renderReport(report))
+      if (journal) {
+        await this.#record(journal, 'passed', {
+          reset: names,
+          duration: `${Math.round(report.durationMs)} ms`,
+          attempts: report.attempts,
+        })
+      }
 
       return report
     } finally {
       await cluster.release()
+    }
+  }
+
+  /** Appends the reset's line to the journal; a journal that cannot be written only warns. */
+  async #record(file: string, outcome: string, figures: Record<string, string | number>) {
+    try {
+      await appendJournalEntry({
+        path: file,
+        entry: { command: 'kafka:reset', outcome, figures },
+        logger: this.logger,
+      })
+    } catch (error) {
+      this.logger.warn(`Could not append to the journal ${file}: ${describeError(error)}`)
     }
   }
 
