@@ -7,3 +7,21 @@ export {
   startLocalCluster,
   stopLocalCluster,
 } from './kafka/local/cluster.js'
+
+/**
+ * What a plugin author needs to add a consumer mode: `defineMode` and the types of a mode, the
+ * context it runs in and what it reports. A plugin answers the `MODES_HOOK` event with one mode
+ * or an array of them; see examples/kbench-plugin-concurrent-partitions.
+ */
+export {
+  type ConsumerMode,
+  defineMode,
+  type ModeContext,
+  type ModeGauges,
+  type OrderingGuarantee,
+  type ProcessedMessage,
+  type ProcessedTiming,
+} from './modes/types.js'
+export { type ModeFlagSpec, type ModeFlagSpecs } from './modes/flags.js'
+export { MODES_HOOK } from './modes/registry.js'
+export { type HandlerMessage, type MessageHandler } from './workload/handler.js'
