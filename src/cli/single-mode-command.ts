@@ -2,6 +2,7 @@ import { journalFlag } from '../journal/flag.js'
 import type { BenchResult } from '../results/result.js'
 import { renderResult } from '../results/table.js'
 import { BenchCommand } from './bench-command.js'
+import { benchTargetReset } from './bench-reset.js'
 import { runBenchModes, verificationFailure } from './bench-run.js'
 import { installedModes, journalRun, prepareMode } from './mode-runner.js'
 
@@ -22,8 +23,10 @@ export abstract class SingleModeCommand extends BenchCommand {
       brokers?: string
       config?: string
       journal?: boolean
+      'skip-reset'?: boolean
     },
     modeFlags: Record<string, unknown>,
+    options: { resetFirst?: boolean } = {},
   ): Promise<BenchResult> {
     const loaded = await this.loadSettings(flags)
     const modes = await installedModes(this.config, this.logger)
@@ -32,12 +35,14 @@ export abstract class SingleModeCommand extends BenchCommand {
 
     let output
     try {
+      const resetFirst = options.resetFirst && !flags['skip-reset']
       output = await runBenchModes({
         modes: [prepared],
         flags,
         loaded,
         cluster,
         logger: this.logger,
+        resetBefore: resetFirst ? benchTargetReset(cluster, loaded, this.logger) : undefined,
       })
     } finally {
       await cluster.release()

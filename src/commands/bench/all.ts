@@ -2,11 +2,10 @@ import { Flags } from '@oclif/core'
 import path from 'node:path'
 
 import { BenchCommand } from '../../cli/bench-command.js'
+import { benchTargetReset } from '../../cli/bench-reset.js'
 import { runBenchModes, verificationFailure } from '../../cli/bench-run.js'
 import { installedModes, journalRun, prepareMode } from '../../cli/mode-runner.js'
 import { journalFlag } from '../../journal/flag.js'
-import { resetTuning } from '../../kafka/reset/options.js'
-import { resetKafka } from '../../kafka/reset/reset.js'
 import { type RunSummary, renderComparison, summarizeRun } from '../../results/summary.js'
 import { writeJsonAtomically } from '../../results/writer.js'
 
@@ -63,21 +62,7 @@ export default class BenchAll extends BenchCommand {
         logger: this.logger,
         resetBefore: flags['skip-reset']
           ? undefined
-          : async (target) => {
-              await resetKafka({
-                ...resetTuning(loaded.config.reset),
-                connection: cluster.connection,
-                topics: {
-                  [target.topic]: {
-                    partitions: target.partitions,
-                    replicationFactor: target.replicationFactor,
-                    configs: target.configs,
-                  },
-                },
-                groups: [target.groupId],
-                logger: this.logger,
-              })
-            },
+          : benchTargetReset(cluster, loaded, this.logger),
       })
     } finally {
       await cluster.release()

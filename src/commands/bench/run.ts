@@ -33,6 +33,9 @@ export default class BenchRun extends SingleModeCommand {
   // A mode's own flags are known only once plugins are discovered.
   static override strict = false
 
+  // The prerun hook cannot parse flags it does not know yet, so this command resets itself.
+  static override resetsItself = true
+
   async run(): Promise<BenchResult> {
     // The mode's name comes first; its own flags are known only once the mode is found.
     const [name] = this.argv
@@ -55,6 +58,6 @@ export default class BenchRun extends SingleModeCommand {
       enableJsonFlag: true,
     } as unknown as typeof BenchRun)
 
-    return this.runMode(mode.name, flags, pickModeFlags(flags, mode.flags))
+    return this.runMode(mode.name, flags, pickModeFlags(flags, mode.flags), { resetFirst: true })
   }
 }
