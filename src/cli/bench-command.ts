@@ -41,6 +41,15 @@ export abstract class BenchCommand extends KbenchCommand {
         'Parent folder of the run folder that holds the results [default: benchmarks/results].',
       helpGroup: 'OUTPUT',
     }),
+    'metrics-port': Flags.integer({
+      summary: 'Serve live Prometheus metrics on 127.0.0.1 at this port during the run; 0 is off.',
+      description:
+        'Scrape http://127.0.0.1:<port>/metrics while the run lasts: messages processed, latency histograms, in-flight, buffered, lag, paused partitions and worker restarts, each labelled with the mode, plus Node.js process metrics. A port that is already taken stops the command with exit code 2.',
+      default: 0,
+      min: 0,
+      max: 65_535,
+      helpGroup: 'OUTPUT',
+    }),
     ...workloadFlags,
   }
 }

@@ -4,6 +4,7 @@ import type { LoadedConfig } from '../config/load.js'
 import { ExitCode, KbenchError } from '../errors.js'
 import { runBenchmark } from '../harness/run-benchmark.js'
 import type { Logger } from '../logging.js'
+import { type MetricsServer, startMetricsServer } from '../metrics/prometheus.js'
 import type { ConsumerMode } from '../modes/types.js'
 import type { BenchResult } from '../results/result.js'
 import { createRunDirectory, writeResult } from '../results/writer.js'
@@ -14,7 +15,7 @@ import { resolveWorkload, type WorkloadFlagValues } from './workload-flags.js'
 
 export interface BenchRunInput {
   modes: Array<{ mode: ConsumerMode; flags: Record<string, unknown> }>
-  flags: BenchTargetFlags & WorkloadFlagValues & { 'output-dir'?: string }
+  flags: BenchTargetFlags & WorkloadFlagValues & { 'output-dir'?: string; 'metrics-port'?: number }
   loaded: LoadedConfig
   cluster: ClusterConnection
   logger: Logger
@@ -32,8 +33,23 @@ export interface BenchRunOutput {
  * Runs modes one after another on the same workload and writes each result to a new folder
  * under the output directory. Ctrl-C stops the current mode cleanly: its partial result is
  * written with `complete: false` and no further mode starts; a second Ctrl-C exits at once.
+ * With `--metrics-port`, live Prometheus metrics of every mode are served until the last ends.
  */
 export async function runBenchModes(input: BenchRunInput): Promise<BenchRunOutput> {
+  const port = input.flags['metrics-port'] ?? 0
+  const metrics = port > 0 ? await startMetricsServer({ port, logger: input.logger }) : undefined
+
+  try {
+    return await runModesInTurn(input, metrics)
+  } finally {
+    await metrics?.close()
+  }
+}
+
+async function runModesInTurn(
+  input: BenchRunInput,
+  metrics: MetricsServer | undefined,
+): Promise<BenchRunOutput> {
   const { config, filepath } = input.loaded
   const target = resolveBenchTarget(input.flags, config)
   const workload = resolveWorkload(input.flags, config, target.partitions, filepath)
@@ -61,6 +77,7 @@ export async function runBenchModes(input: BenchRunInput): Promise<BenchRunOutpu
         `Running ${mode.name} on ${target.topic} (${target.partitions} partitions), work ${workload.work}`,
       )
 
+      const live = metrics?.forMode(mode.name)
       const result = await runBenchmark({
         mode,
         modeFlags: flags,
@@ -76,6 +93,9 @@ export async function runBenchModes(input: BenchRunInput): Promise<BenchRunOutpu
           produceBar.stop()
           consumeBar.update(done, total)
         },
+        onProcessed: live?.onProcessed,
+        onGauges: live?.onGauges,
+        onLag: live?.onLag,
       })
       produceBar.stop()
       consumeBar.stop()

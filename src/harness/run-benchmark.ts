@@ -36,6 +36,8 @@ export interface BenchmarkOptions {
   onGauges?: (gauges: ModeGauges) => void
   /** Each first delivery, after the verifier accepted it (live metrics). */
   onProcessed?: (sample: { e2eMs: number; processingMs: number; failed: boolean }) => void
+  /** Consumer lag (produced minus processed), about once a second after the join (live metrics). */
+  onLag?: (lag: number) => void
 }
 
 type StopReason = 'complete' | 'timeout' | 'interrupted' | 'failed'
@@ -155,7 +157,9 @@ export async function runBenchmark(options: BenchmarkOptions): Promise<BenchResu
           `Mode ${mode.name} joined group ${options.groupId} in ${Math.round(joinedAt - consumerStarted.at)} ms`,
         )
         sampler = setInterval(() => {
-          recorder.sample({ lag: Math.max(0, verifier.produced - verifier.processed), ...gauges })
+          const lag = Math.max(0, verifier.produced - verifier.processed)
+          recorder.sample({ lag, ...gauges })
+          options.onLag?.(lag)
           options.onConsumeProgress?.(verifier.processed, total)
         }, 1000)
         sampler.unref()
