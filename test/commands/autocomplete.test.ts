@@ -49,6 +49,7 @@ describe('autocomplete', function () {
       '--modes',
       '--brokers',
       '--output-dir',
+      '--metrics-port',
     ])
   })
 
