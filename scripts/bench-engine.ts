@@ -103,6 +103,7 @@ async function runEngine(
       joined: () => (joinedAt = performance.now()),
       gauges: () => {},
       signal: controller.signal,
+      runEngine: () => Promise.reject(new Error('not used by this measurement')),
       logger: silentLogger,
     },
     { executor: createAsyncExecutor(handler), concurrency, ordering },

@@ -25,3 +25,8 @@ export {
 export { type ModeFlagSpec, type ModeFlagSpecs } from './modes/flags.js'
 export { MODES_HOOK } from './modes/registry.js'
 export { type HandlerMessage, type MessageHandler } from './workload/handler.js'
+export { type EngineOptions, ENGINE_DEFAULTS } from './engine/options.js'
+export { type EngineSummary, runParallelConsumer } from './engine/parallel-consumer.js'
+export { type Executor, type ExecutionTiming } from './engine/executor.js'
+export { createAsyncExecutor } from './engine/executors/async-executor.js'
+export { createProcessPool, type ProcessPoolOptions } from './engine/executors/process-pool.js'

@@ -1,10 +1,12 @@
+import type { EngineOptions } from '../engine/options.js'
+import { runParallelConsumer } from '../engine/parallel-consumer.js'
 import { ExitCode, KbenchError, describeError } from '../errors.js'
 import { type ConnectionSettings, createKafka } from '../kafka/client.js'
 import { type Logger, trace } from '../logging.js'
 import { LatencyRecorder } from '../metrics/recorder.js'
 import { ResourceSampler } from '../metrics/resources.js'
 import { DeliveryVerifier } from '../metrics/verifier.js'
-import type { ConsumerMode, ModeGauges, ProcessedMessage } from '../modes/types.js'
+import type { ConsumerMode, ModeContext, ModeGauges, ProcessedMessage } from '../modes/types.js'
 import { describeEnvironment } from '../results/environment.js'
 import { type BenchResult, type CommitCheck, RESULT_SCHEMA_VERSION } from '../results/result.js'
 import { createHandler, parseWorkSpec } from '../workload/work.js'
@@ -141,7 +143,7 @@ export async function runBenchmark(options: BenchmarkOptions): Promise<BenchResu
       if (productionDone && verifier.complete) finish('complete')
     }
 
-    const context = {
+    const context: ModeContext = {
       connection: options.connection,
       kafka: () => createKafka(options.connection),
       topic: options.topic,
@@ -171,6 +173,7 @@ export async function runBenchmark(options: BenchmarkOptions): Promise<BenchResu
       },
       signal: stop.signal,
       logger,
+      runEngine: (engineOptions: EngineOptions) => runParallelConsumer(context, engineOptions),
     }
 
     consumerStarted.at = performance.now()

@@ -1,5 +1,8 @@
 import type { Kafka, KafkaMessage } from 'kafkajs'
 
+import type { EngineOptions } from '../engine/options.js'
+import type { EngineSummary } from '../engine/parallel-consumer.js'
+
 import type { ConnectionSettings } from '../kafka/client.js'
 import type { Logger } from '../logging.js'
 import type { ModeFlagSpecs } from './flags.js'
@@ -60,6 +63,11 @@ export interface ModeContext<F extends Record<string, unknown> = Record<string, 
   /** Aborted when every produced message is processed, on timeout, or on Ctrl-C. */
   signal: AbortSignal
   logger: Logger
+  /**
+   * Runs the parallel consumer engine on this context with the given executor and options,
+   * for modes that want kbench's scheduling, commits and backpressure.
+   */
+  runEngine(options: EngineOptions): Promise<EngineSummary>
 }
 
 /** The processing order a mode promises; the verifier counts breaches of exactly this. */

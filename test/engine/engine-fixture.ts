@@ -5,6 +5,7 @@
  */
 import type { Admin } from 'kafkajs'
 
+import { runParallelConsumer } from '../../src/engine/parallel-consumer.js'
 import { createKafka } from '../../src/kafka/client.js'
 import type { Logger } from '../../src/logging.js'
 import type { ModeContext, ModeGauges, ProcessedMessage } from '../../src/modes/types.js'
@@ -207,6 +208,7 @@ export function testContext(options: {
     gauges: (values) => gauges.push({ ...values }),
     signal: controller.signal,
     logger,
+    runEngine: (engineOptions) => runParallelConsumer(context, engineOptions),
   }
 
   return { context, controller, gauges, joined, warnings }
