@@ -50,6 +50,14 @@ export abstract class BenchCommand extends KbenchCommand {
       max: 65_535,
       helpGroup: 'OUTPUT',
     }),
+    repeat: Flags.integer({
+      summary: 'Run each mode this many times, each run after its own reset.',
+      description:
+        'With more than one run, each run is written to <mode>-run<k>.json and <mode>.aggregate.json holds the median, min, max and spread ((max - min) / median) of throughput and of every latency percentile.',
+      default: 1,
+      min: 1,
+      helpGroup: 'OUTPUT',
+    }),
     ...workloadFlags,
   }
 }

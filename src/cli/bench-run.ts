@@ -6,8 +6,14 @@ import { runBenchmark } from '../harness/run-benchmark.js'
 import type { Logger } from '../logging.js'
 import { type MetricsServer, startMetricsServer } from '../metrics/prometheus.js'
 import type { ConsumerMode } from '../modes/types.js'
+import {
+  aggregateFileName,
+  aggregateRuns,
+  type ModeAggregate,
+  runFileName,
+} from '../results/aggregate.js'
 import type { BenchResult } from '../results/result.js'
-import { createRunDirectory, writeResult } from '../results/writer.js'
+import { createRunDirectory, writeJsonAtomically, writeResult } from '../results/writer.js'
 import { type BenchTarget, type BenchTargetFlags, resolveBenchTarget } from './bench-target.js'
 import type { ClusterConnection } from './connect.js'
 import { progressReporter } from './progress.js'
@@ -15,17 +21,23 @@ import { resolveWorkload, type WorkloadFlagValues } from './workload-flags.js'
 
 export interface BenchRunInput {
   modes: Array<{ mode: ConsumerMode; flags: Record<string, unknown> }>
-  flags: BenchTargetFlags & WorkloadFlagValues & { 'output-dir'?: string; 'metrics-port'?: number }
+  flags: BenchTargetFlags &
+    WorkloadFlagValues & { 'output-dir'?: string; 'metrics-port'?: number; repeat?: number }
   loaded: LoadedConfig
   cluster: ClusterConnection
   logger: Logger
   /** Resets the target before a mode; bench:all resets before each, single runs rely on the hook. */
   resetBefore?: (target: BenchTarget, mode: ConsumerMode) => Promise<void>
+  /** Resets the target before each repeated run after a mode's first; defaults to resetBefore. */
+  resetBeforeRepeat?: (target: BenchTarget, mode: ConsumerMode) => Promise<void>
 }
 
 export interface BenchRunOutput {
   directory: string
+  /** Every run, in run order: a mode's repeats follow one another. */
   results: Array<{ result: BenchResult; file: string }>
+  /** With --repeat above 1: one aggregate per mode that ran. */
+  aggregates: Array<{ aggregate: ModeAggregate; file: string }>
   interrupted: boolean
 }
 
@@ -34,6 +46,8 @@ export interface BenchRunOutput {
  * under the output directory. Ctrl-C stops the current mode cleanly: its partial result is
  * written with `complete: false` and no further mode starts; a second Ctrl-C exits at once.
  * With `--metrics-port`, live Prometheus metrics of every mode are served until the last ends.
+ * With `--repeat N` above 1, each mode runs N times, each run after its own reset, into
+ * `<mode>-run<k>.json`, followed by `<mode>.aggregate.json`.
  */
 export async function runBenchModes(input: BenchRunInput): Promise<BenchRunOutput> {
   const port = input.flags['metrics-port'] ?? 0
@@ -65,16 +79,23 @@ async function runModesInTurn(
   process.on('SIGINT', onSignal)
   process.on('SIGTERM', onSignal)
 
+  const repeat = input.flags.repeat ?? 1
+  const schedule = input.modes.flatMap((entry) =>
+    Array.from({ length: repeat }, (_, index) => ({ ...entry, run: index + 1 })),
+  )
+
   const results: BenchRunOutput['results'] = []
   try {
-    for (const { mode, flags } of input.modes) {
+    for (const { mode, flags, run } of schedule) {
       if (interrupt.signal.aborted) break
-      if (input.resetBefore) await input.resetBefore(target, mode)
+      const reset = run === 1 ? input.resetBefore : (input.resetBeforeRepeat ?? input.resetBefore)
+      if (reset) await reset(target, mode)
 
-      const produceBar = progressReporter(`${mode.name}: producing`)
-      const consumeBar = progressReporter(`${mode.name}: consuming`)
+      const label = repeat > 1 ? `${mode.name} run ${run}/${repeat}` : mode.name
+      const produceBar = progressReporter(`${label}: producing`)
+      const consumeBar = progressReporter(`${label}: consuming`)
       input.logger.info(
-        `Running ${mode.name} on ${target.topic} (${target.partitions} partitions), work ${workload.work}`,
+        `Running ${label} on ${target.topic} (${target.partitions} partitions), work ${workload.work}`,
       )
 
       const live = metrics?.forMode(mode.name)
@@ -100,7 +121,10 @@ async function runModesInTurn(
       produceBar.stop()
       consumeBar.stop()
 
-      const file = await writeResult(directory, result)
+      const file =
+        repeat > 1
+          ? await writeRepeatedRun(directory, result, run)
+          : await writeResult(directory, result)
       results.push({ result, file })
     }
   } finally {
@@ -108,7 +132,34 @@ async function runModesInTurn(
     process.removeListener('SIGTERM', onSignal)
   }
 
-  return { directory, results, interrupted: interrupt.signal.aborted }
+  const aggregates = repeat > 1 ? await writeAggregates(directory, results) : []
+
+  return { directory, results, aggregates, interrupted: interrupt.signal.aborted }
+}
+
+async function writeRepeatedRun(directory: string, result: BenchResult, run: number) {
+  const file = path.join(directory, runFileName(result.mode, run))
+  await writeJsonAtomically(file, result)
+
+  return file
+}
+
+/** Writes `<mode>.aggregate.json` for each mode among the runs, in the order the modes ran. */
+async function writeAggregates(
+  directory: string,
+  results: BenchRunOutput['results'],
+): Promise<BenchRunOutput['aggregates']> {
+  const modes = [...new Set(results.map(({ result }) => result.mode))]
+  const aggregates: BenchRunOutput['aggregates'] = []
+
+  for (const mode of modes) {
+    const aggregate = aggregateRuns(results.filter(({ result }) => result.mode === mode))
+    const file = path.join(directory, aggregateFileName(mode))
+    await writeJsonAtomically(file, aggregate)
+    aggregates.push({ aggregate, file })
+  }
+
+  return aggregates
 }
 
 /** The error a run ends with when any mode was incomplete or failed verification. */

@@ -1,5 +1,6 @@
 import { journalFlag } from '../journal/flag.js'
 import type { BenchResult } from '../results/result.js'
+import { renderAggregateTable } from '../results/report/aggregate-table.js'
 import { renderResult } from '../results/table.js'
 import { BenchCommand } from './bench-command.js'
 import { benchTargetReset } from './bench-reset.js'
@@ -35,14 +36,17 @@ export abstract class SingleModeCommand extends BenchCommand {
 
     let output
     try {
-      const resetFirst = options.resetFirst && !flags['skip-reset']
+      // The prerun hook resets before the first run unless the command resets itself;
+      // every repeated run after it starts from its own reset.
+      const reset = flags['skip-reset'] ? undefined : benchTargetReset(cluster, loaded, this.logger)
       output = await runBenchModes({
         modes: [prepared],
         flags,
         loaded,
         cluster,
         logger: this.logger,
-        resetBefore: resetFirst ? benchTargetReset(cluster, loaded, this.logger) : undefined,
+        resetBefore: options.resetFirst ? reset : undefined,
+        resetBeforeRepeat: reset,
       })
     } finally {
       await cluster.release()
@@ -50,7 +54,14 @@ export abstract class SingleModeCommand extends BenchCommand {
 
     await journalRun(this.id ?? `bench:${name}`, output, flags, loaded, this.logger)
     const [first] = output.results
-    if (first && !this.jsonEnabled()) this.log(renderResult(first.result, first.file))
+    if (!this.jsonEnabled()) {
+      const rendered = output.results.map(({ result, file }) => renderResult(result, file))
+      if (rendered.length > 0) this.log(rendered.join('\n\n'))
+      for (const { aggregate, file } of output.aggregates) {
+        this.log(`\n${renderAggregateTable([aggregate])}`)
+        this.log(`aggregate: ${file}`)
+      }
+    }
 
     const failure = verificationFailure(output)
     if (failure) {
