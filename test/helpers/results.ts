@@ -28,13 +28,17 @@ export function resultSchemaErrors(result: unknown): string[] {
   return (validate.errors ?? []).map((error) => `${error.instancePath || '/'} ${error.message}`)
 }
 
-/** Every `<mode>.json` under a folder, recursively. */
+/** Every `<mode>.json` (and `<mode>-run<k>.json`) under a folder, recursively. */
 export async function findResultFiles(dir: string): Promise<string[]> {
   const entries = await fs.readdir(dir, { recursive: true, withFileTypes: true }).catch(() => [])
 
   return entries
     .filter(
-      (entry) => entry.isFile() && entry.name.endsWith('.json') && entry.name !== 'summary.json',
+      (entry) =>
+        entry.isFile() &&
+        entry.name.endsWith('.json') &&
+        entry.name !== 'summary.json' &&
+        !entry.name.endsWith('.aggregate.json'),
     )
     .map((entry) => path.join(entry.parentPath, entry.name))
 }

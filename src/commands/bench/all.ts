@@ -3,9 +3,12 @@ import path from 'node:path'
 
 import { BenchCommand } from '../../cli/bench-command.js'
 import { benchTargetReset } from '../../cli/bench-reset.js'
-import { runBenchModes, verificationFailure } from '../../cli/bench-run.js'
+import { type BenchRunOutput, runBenchModes, verificationFailure } from '../../cli/bench-run.js'
 import { installedModes, journalRun, prepareMode } from '../../cli/mode-runner.js'
+import { describeError } from '../../errors.js'
 import { journalFlag } from '../../journal/flag.js'
+import { renderAggregateTable } from '../../results/report/aggregate-table.js'
+import { type WrittenReport, writeReport } from '../../results/report/write-report.js'
 import { type RunSummary, renderComparison, summarizeRun } from '../../results/summary.js'
 import { writeJsonAtomically } from '../../results/writer.js'
 
@@ -13,7 +16,7 @@ export default class BenchAll extends BenchCommand {
   static override summary =
     'Run every installed consumer mode on the same workload and compare them.'
 
-  static override description = `Discovers the consumer modes (the bundled baseline, async and process, and any a plugin adds), then for each: resets the topic and group, produces the same workload, consumes and verifies it. Writes one <mode>.json per mode and summary.json in a new folder under the output directory, and prints a comparison: throughput and its ratio to the baseline, latency percentiles, correctness counts, CPU and memory. Each mode's own settings come from modes.<name> in the configuration. Exits 7 when any mode lost messages, broke its ordering or did not finish.`
+  static override description = `Discovers the consumer modes (the bundled baseline, async and process, and any a plugin adds), then for each: resets the topic and group, produces the same workload, consumes and verifies it. Writes one <mode>.json per mode, summary.json, report.md and report.html in a new folder under the output directory, and prints a comparison: throughput and its ratio to the baseline, latency percentiles, correctness counts, CPU and memory. Each mode's own settings come from modes.<name> in the configuration. With --repeat N, each mode runs N times, each run after its own reset: every run is kept as <mode>-run<k>.json, summary.json has one line per run, <mode>.aggregate.json holds the medians and spreads, and the reports show medians with their spread. Exits 7 when any mode lost messages, broke its ordering or did not finish.`
 
   static override examples = [
     {
@@ -24,6 +27,10 @@ export default class BenchAll extends BenchCommand {
       description: 'Compare two modes on an I/O-bound workload',
       command:
         '<%= config.bin %> <%= command.id %> --modes baseline,async --messages 5000 --work sleep:1',
+    },
+    {
+      description: 'Run every mode three times and report medians and spreads',
+      command: '<%= config.bin %> <%= command.id %> --repeat 3 --messages 3000',
     },
   ]
 
@@ -73,9 +80,15 @@ export default class BenchAll extends BenchCommand {
     await writeJsonAtomically(summaryFile, summary)
     await journalRun(this.id ?? 'bench:all', output, flags, loaded, this.logger)
 
+    const report = await this.writeReportOf(output)
+
     if (!this.jsonEnabled()) {
       this.log(renderComparison(summary))
+      if (output.aggregates.length > 0) {
+        this.log(`\n${renderAggregateTable(output.aggregates.map(({ aggregate }) => aggregate))}`)
+      }
       this.log(`summary: ${summaryFile}`)
+      if (report) this.log(`report: ${report.markdown}\nreport: ${report.html}`)
     }
 
     const failure = verificationFailure(output)
@@ -85,5 +98,17 @@ export default class BenchAll extends BenchCommand {
     }
 
     return summary
+  }
+
+  /** The reports of the run; a run that failed to report keeps its results and says why. */
+  private async writeReportOf(output: BenchRunOutput): Promise<WrittenReport | undefined> {
+    if (output.results.length === 0) return undefined
+
+    try {
+      return await writeReport(output.directory, this.logger)
+    } catch (error) {
+      this.logger.warn(`Could not write the report in ${output.directory}: ${describeError(error)}`)
+      return undefined
+    }
   }
 }
