@@ -28,6 +28,8 @@ export interface LocalNode {
   controllerPort: number
   /** The broker's own log file. */
   logFile: string
+  /** The port of each extra client listener, by listener name. */
+  listenerPorts?: Record<string, number>
 }
 
 /** What kbench records about a running local cluster, enough to report on it and stop it. */
@@ -38,6 +40,15 @@ export interface LocalClusterState {
   dataDir: string
   startedAt: string
   nodes: LocalNode[]
+  /** The bootstrap address of each extra client listener, by listener name. */
+  listenerBootstraps?: Record<string, string>
+}
+
+/** A client listener added next to the plaintext one, such as a SASL listener for tests. */
+export interface ExtraListener {
+  /** The listener name, in capitals: `SASL_CLIENT`. Its properties use it in lower case. */
+  name: string
+  protocol: 'PLAINTEXT' | 'SASL_PLAINTEXT'
 }
 
 export interface StartOptions extends DistributionOptions {
@@ -48,6 +59,16 @@ export interface StartOptions extends DistributionOptions {
   readyTimeoutMs?: number
   /** Extra broker properties, applied to every node. */
   brokerProperties?: Record<string, string>
+  /**
+   * Client listeners on their own ports, next to the plaintext listener that brokers and
+   * controllers keep using among themselves. Their settings go in `brokerProperties`.
+   */
+  extraListeners?: ExtraListener[]
+  /**
+   * Extra arguments of Kafka's storage format tool, such as
+   * `['--add-scram', 'SCRAM-SHA-256=[name=bench,password=...]']` to create SCRAM users.
+   */
+  formatArguments?: string[]
   logger?: Logger
 }
 
@@ -71,21 +92,42 @@ function newClusterId(): string {
 }
 
 function serverProperties(
-  node: { nodeId: number; brokerPort: number; controllerPort: number; logDir: string },
+  node: {
+    nodeId: number
+    brokerPort: number
+    controllerPort: number
+    logDir: string
+    listenerPorts: Record<string, number>
+  },
   voters: string,
   brokersCount: number,
+  extraListeners: ExtraListener[],
   extra: Record<string, string>,
 ): string {
   const internalReplication = String(Math.min(3, brokersCount))
+  const clientListeners = extraListeners.map(
+    (listener) => `${listener.name}://127.0.0.1:${node.listenerPorts[listener.name]}`,
+  )
+  const protocols = extraListeners.map((listener) => `${listener.name}:${listener.protocol}`)
   const properties: Record<string, string> = {
     'process.roles': 'broker,controller',
     'node.id': String(node.nodeId),
     'controller.quorum.voters': voters,
-    listeners: `PLAINTEXT://127.0.0.1:${node.brokerPort},CONTROLLER://127.0.0.1:${node.controllerPort}`,
-    'advertised.listeners': `PLAINTEXT://127.0.0.1:${node.brokerPort}`,
+    listeners: [
+      `PLAINTEXT://127.0.0.1:${node.brokerPort}`,
+      `CONTROLLER://127.0.0.1:${node.controllerPort}`,
+      ...clientListeners,
+    ].join(','),
+    'advertised.listeners': [`PLAINTEXT://127.0.0.1:${node.brokerPort}`, ...clientListeners].join(
+      ',',
+    ),
     'controller.listener.names': 'CONTROLLER',
     'inter.broker.listener.name': 'PLAINTEXT',
-    'listener.security.protocol.map': 'PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT',
+    'listener.security.protocol.map': [
+      'PLAINTEXT:PLAINTEXT',
+      'CONTROLLER:PLAINTEXT',
+      ...protocols,
+    ].join(','),
     'log.dirs': node.logDir,
     'num.partitions': '1',
     'offsets.topic.replication.factor': internalReplication,
@@ -144,16 +186,22 @@ export async function startLocalCluster(options: StartOptions = {}): Promise<Loc
   const java = await requireJava(options.env)
   const distribution = await resolveDistribution({ ...options, logger })
 
-  const ports = await freePorts(brokersCount * 2)
+  const extraListeners = options.extraListeners ?? []
+  const portsPerNode = 2 + extraListeners.length
+  const ports = await freePorts(brokersCount * portsPerNode)
   const dataDir = await fs.mkdtemp(path.join(os.tmpdir(), 'kbench-kafka-'))
   const clusterId = newClusterId()
   const layout = Array.from({ length: brokersCount }, (_, index) => {
     const nodeId = index + 1
     const nodeDir = path.join(dataDir, `node-${nodeId}`)
+    const first = index * portsPerNode
     return {
       nodeId,
-      brokerPort: ports[index * 2] as number,
-      controllerPort: ports[index * 2 + 1] as number,
+      brokerPort: ports[first] as number,
+      controllerPort: ports[first + 1] as number,
+      listenerPorts: Object.fromEntries(
+        extraListeners.map((listener, offset) => [listener.name, ports[first + 2 + offset]]),
+      ) as Record<string, number>,
       nodeDir,
       logDir: path.join(nodeDir, 'data'),
       logFile: path.join(nodeDir, 'broker.log'),
@@ -163,6 +211,12 @@ export async function startLocalCluster(options: StartOptions = {}): Promise<Loc
   })
   const voters = layout.map((n) => `${n.nodeId}@127.0.0.1:${n.controllerPort}`).join(',')
   const bootstrap = layout.map((n) => `127.0.0.1:${n.brokerPort}`).join(',')
+  const listenerBootstraps = Object.fromEntries(
+    extraListeners.map((listener) => [
+      listener.name,
+      layout.map((n) => `127.0.0.1:${n.listenerPorts[listener.name]}`).join(','),
+    ]),
+  )
   const nodes: LocalNode[] = []
 
   try {
@@ -171,10 +225,22 @@ export async function startLocalCluster(options: StartOptions = {}): Promise<Loc
         await fs.mkdir(node.nodeDir, { recursive: true })
         await fs.writeFile(
           node.configFile,
-          serverProperties(node, voters, brokersCount, options.brokerProperties ?? {}),
+          serverProperties(
+            node,
+            voters,
+            brokersCount,
+            extraListeners,
+            options.brokerProperties ?? {},
+          ),
         )
         await fs.writeFile(node.log4jFile, log4jProperties(node.logFile))
-        await formatStorage(java, distribution.classpath, node, clusterId)
+        await formatStorage(
+          java,
+          distribution.classpath,
+          node,
+          clusterId,
+          options.formatArguments ?? [],
+        )
       }),
     )
 
@@ -186,6 +252,7 @@ export async function startLocalCluster(options: StartOptions = {}): Promise<Loc
         brokerPort: node.brokerPort,
         controllerPort: node.controllerPort,
         logFile: node.logFile,
+        ...(extraListeners.length > 0 ? { listenerPorts: node.listenerPorts } : {}),
       })
     }
 
@@ -196,6 +263,7 @@ export async function startLocalCluster(options: StartOptions = {}): Promise<Loc
       dataDir,
       startedAt: new Date().toISOString(),
       nodes,
+      ...(extraListeners.length > 0 ? { listenerBootstraps } : {}),
     }
     await waitUntilReady(state, options.readyTimeoutMs ?? 90_000)
     logger.debug(`Local Kafka ${distribution.version} is ready at ${bootstrap}`)
@@ -213,6 +281,7 @@ async function formatStorage(
   classpath: string,
   node: { configFile: string; log4jFile: string; nodeDir: string },
   clusterId: string,
+  extraArguments: string[],
 ): Promise<void> {
   try {
     await run(
@@ -229,6 +298,7 @@ async function formatStorage(
         '--config',
         node.configFile,
         '--ignore-formatted',
+        ...extraArguments,
       ],
       { cwd: node.nodeDir },
     )
@@ -352,7 +422,11 @@ export async function stopLocalCluster(
   for (const pid of killed) signal(pid, 'SIGKILL')
   await waitFor(() => owned.every((node) => !isRunning(node.pid)), 5000)
 
-  const ports = state.nodes.flatMap((node) => [node.brokerPort, node.controllerPort])
+  const ports = state.nodes.flatMap((node) => [
+    node.brokerPort,
+    node.controllerPort,
+    ...Object.values(node.listenerPorts ?? {}),
+  ])
   await waitFor(async () => !(await Promise.all(ports.map(isPortOpen))).some(Boolean), 5000)
 
   if (!options.keepData && existsSync(state.dataDir)) {
@@ -360,6 +434,84 @@ export async function stopLocalCluster(
   }
 
   return { killed }
+}
+
+/**
+ * Kills one node at once (SIGKILL, as a crash would) and waits until its process is gone and
+ * its broker port is closed. The rest of the cluster keeps running.
+ */
+export async function killNode(state: LocalClusterState, nodeId: number): Promise<LocalNode> {
+  const node = requireNode(state, nodeId)
+  signal(node.pid, 'SIGKILL')
+
+  const gone = await waitFor(
+    async () => !isRunning(node.pid) && !(await isPortOpen(node.brokerPort)),
+    10_000,
+  )
+  if (!gone) {
+    throw new KbenchError(
+      'KAFKA_STOP_FAILED',
+      `Kafka node ${nodeId} (pid ${node.pid}) still runs 10 s after SIGKILL.`,
+      { exitCode: ExitCode.Environment },
+    )
+  }
+
+  return node
+}
+
+export interface RestartOptions extends DistributionOptions {
+  /** JVM heap of the relaunched node; default 512m. */
+  heap?: string
+  /** Milliseconds to wait until every node is registered again. */
+  readyTimeoutMs?: number
+}
+
+/**
+ * Restarts one node of a running local cluster: kills it if it still runs, relaunches it on
+ * its own data, ports and configuration, and waits until the cluster lists every broker
+ * again. The node's new pid is written into `state`, so that `stopLocalCluster` stops it.
+ * The distribution is resolved again from `options` (default: the cluster's Kafka version).
+ */
+export async function restartNode(
+  state: LocalClusterState,
+  nodeId: number,
+  options: RestartOptions = {},
+): Promise<LocalClusterState> {
+  const node = requireNode(state, nodeId)
+  if (isRunning(node.pid)) await killNode(state, nodeId)
+
+  const java = await requireJava(options.env)
+  const distribution = await resolveDistribution({ version: state.kafkaVersion, ...options })
+  const nodeDir = path.dirname(node.logFile)
+  node.pid = launchNode(
+    java,
+    distribution.classpath,
+    {
+      configFile: path.join(nodeDir, 'server.properties'),
+      log4jFile: path.join(nodeDir, 'log4j2.properties'),
+      nodeDir,
+    },
+    options.heap ?? '512m',
+  )
+
+  // Right after a kill the cluster may still list the old broker, so first wait for the new
+  // process to serve its port: a broker opens it once it has caught up with the metadata.
+  const timeoutMs = options.readyTimeoutMs ?? 90_000
+  await waitFor(() => !isRunning(node.pid) || isPortOpen(node.brokerPort), timeoutMs)
+  await waitUntilReady(state, timeoutMs)
+
+  return state
+}
+
+function requireNode(state: LocalClusterState, nodeId: number): LocalNode {
+  const node = state.nodes.find((candidate) => candidate.nodeId === nodeId)
+  if (node) return node
+
+  throw new KbenchError(
+    'KAFKA_NODE_UNKNOWN',
+    `The local cluster at ${state.bootstrap} has no node ${nodeId}; its nodes are ${state.nodes.map((n) => n.nodeId).join(', ')}.`,
+    { exitCode: ExitCode.Usage },
+  )
 }
 
 /** Per node: whether it runs and whether its broker port answers. */
