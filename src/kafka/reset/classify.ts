@@ -145,6 +145,26 @@ export function classifyFailure(error: unknown): Classification {
   return { kind: 'fatal', causes, connection }
 }
 
+const AUTHENTICATION_TYPES = new Set([
+  'SASL_AUTHENTICATION_FAILED',
+  'ILLEGAL_SASL_STATE',
+  'UNSUPPORTED_SASL_MECHANISM',
+])
+
+/**
+ * True when the cluster refused the client's SASL credentials or mechanism: the client is
+ * not who it claims to be, as opposed to lacking the ACLs for an operation.
+ */
+export function isAuthenticationFailure(error: unknown): boolean {
+  return causesOf(error).some((cause) => {
+    const type = errorType(cause)
+    return (
+      cause.name === 'KafkaJSSASLAuthenticationError' ||
+      (type !== undefined && AUTHENTICATION_TYPES.has(type))
+    )
+  })
+}
+
 function classifyCause(cause: Error): FailureKind {
   const type = errorType(cause)
 

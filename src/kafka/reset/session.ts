@@ -3,7 +3,12 @@ import pRetry from 'p-retry'
 import { ExitCode, KbenchError, isKbenchError } from '../../errors.js'
 import { type Logger, silentLogger, trace } from '../../logging.js'
 import { createKafka } from '../client.js'
-import { type Classification, classifyFailure, describeCause } from './classify.js'
+import {
+  type Classification,
+  classifyFailure,
+  describeCause,
+  isAuthenticationFailure,
+} from './classify.js'
 import { manualCleanup } from './cleanup.js'
 import {
   DEFAULT_ALLOW_PATTERN,
@@ -144,9 +149,17 @@ export class ResetSession {
   readonly target: ResolvedTarget
   readonly steps: StepRecord[] = []
 
-  private constructor(admin: ResetAdmin, target: ResolvedTarget) {
+  /** Who the session authenticates as, for a refusal of the credentials; never the secret. */
+  readonly #identity: { mechanism: string; username: string } | undefined
+
+  private constructor(
+    admin: ResetAdmin,
+    target: ResolvedTarget,
+    identity?: { mechanism: string; username: string },
+  ) {
     this.admin = admin
     this.target = target
+    this.#identity = identity
   }
 
   /** Connects an admin client, within the time budget of the `connect` step. */
@@ -159,7 +172,9 @@ export class ResetSession {
     const admin = target.createAdmin
       ? target.createAdmin(connection)
       : createKafka(connection).admin()
-    const session = new ResetSession(admin, resolved)
+    const sasl = target.connection.sasl as { mechanism: string; username?: string } | undefined
+    const identity = sasl ? { mechanism: sasl.mechanism, username: sasl.username ?? '' } : undefined
+    const session = new ResetSession(admin, resolved, identity)
 
     await session.run('connect', {}, (step) => step.attempt(() => admin.connect()))
 
@@ -274,9 +289,14 @@ export class ResetSession {
     const causes = classification.causes.map(describeCause).join('; ')
     const tries = `${record.attempts} attempt${record.attempts === 1 ? '' : 's'}`
 
+    if (isAuthenticationFailure(error)) {
+      return credentialsRefused(this.target.brokers, this.#identity, causes, error)
+    }
+
     if (classification.kind === 'authorization') return authorizationFailure(step, named, causes)
 
-    if (classification.connection) {
+    // Once connected, the cluster is reachable: a broker lost mid-reset is a failed step.
+    if (classification.connection && step === 'connect') {
       return new KbenchError(
         'BROKER_UNREACHABLE',
         `Could not ${STEP_DESCRIPTIONS[step]}: no answer from the Kafka broker at ${brokers} (${causes}) after ${tries} in ${record.durationMs} ms.`,
@@ -310,6 +330,30 @@ export class ResetSession {
       },
     )
   }
+}
+
+/** The cluster refused who kbench claimed to be: exit 4, naming the mechanism and the user. */
+export function credentialsRefused(
+  brokers: string[],
+  identity: { mechanism: string; username: string } | undefined,
+  causes: string,
+  cause?: unknown,
+): KbenchError {
+  const who = identity
+    ? `the credentials of user "${identity.username}" with SASL mechanism ${identity.mechanism.toUpperCase()}`
+    : 'the connection, which asks for SASL credentials'
+
+  return new KbenchError(
+    'AUTHENTICATION_FAILED',
+    `The Kafka cluster at ${brokers.join(',')} refused ${who} (${causes}).`,
+    {
+      exitCode: ExitCode.Connection,
+      cause,
+      suggestions: [
+        'Check kafka.sasl.username, kafka.sasl.mechanism and the password (or the environment variable kafka.sasl.password names) in the configuration.',
+      ],
+    },
+  )
 }
 
 function authorizationFailure(step: ResetStep, subject: StepSubject, causes: string): KbenchError {
