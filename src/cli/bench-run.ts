@@ -17,6 +17,7 @@ import { createRunDirectory, writeJsonAtomically, writeResult } from '../results
 import { type BenchTarget, type BenchTargetFlags, resolveBenchTarget } from './bench-target.js'
 import type { ClusterConnection } from './connect.js'
 import { progressReporter } from './progress.js'
+import { checkWorkSpec } from '../workload/work.js'
 import { resolveWorkload, type WorkloadFlagValues } from './workload-flags.js'
 
 export interface BenchRunInput {
@@ -67,6 +68,7 @@ async function runModesInTurn(
   const { config, filepath } = input.loaded
   const target = resolveBenchTarget(input.flags, config)
   const workload = resolveWorkload(input.flags, config, target.partitions, filepath)
+  await checkWorkSpec(workload.work)
   const parent = input.flags['output-dir'] ?? config.results.outputDir
   const directory = await createRunDirectory(path.resolve(parent))
 

@@ -1,4 +1,5 @@
-import type { BenchConfig } from '../config/schema.js'
+import { type BenchConfig, TOPIC_NAME } from '../config/schema.js'
+import { ExitCode, KbenchError } from '../errors.js'
 
 /** The topic and consumer group a bench command works on, and the shape of the topic. */
 export interface BenchTarget {
@@ -30,6 +31,19 @@ export function resolveBenchTarget(flags: BenchTargetFlags, config: BenchConfig)
   const topic = flags.topic ?? (typeof workload.topic === 'string' ? workload.topic : DEFAULT_TOPIC)
   const groupId =
     flags.group ?? (typeof workload.group === 'string' ? workload.group : DEFAULT_GROUP)
+  if (!TOPIC_NAME.test(topic)) {
+    throw new KbenchError(
+      'INVALID_TOPIC',
+      `The topic name ${JSON.stringify(topic)} is not valid in Kafka: a topic name is 1 to 249 letters, digits, ".", "_" or "-", and not "." or "..".`,
+      {
+        exitCode: ExitCode.Usage,
+        suggestions: [
+          'Name the topic with --topic (or workload.topic), for example --topic kbench-orders.',
+        ],
+      },
+    )
+  }
+
   const listed = config.topics[topic]
   const configuredPartitions =
     typeof workload.partitions === 'number' ? workload.partitions : undefined

@@ -7,8 +7,10 @@ import { ExitCode, describeError, isKbenchError } from '../errors.js'
 import { resetTuning } from '../kafka/reset/options.js'
 import { resetKafka } from '../kafka/reset/reset.js'
 import { streamLogger } from '../logging.js'
+import { checkWorkSpec } from '../workload/work.js'
+import { resolveWorkload, type WorkloadFlagValues } from '../cli/workload-flags.js'
 
-type BenchFlags = {
+type BenchFlags = WorkloadFlagValues & {
   brokers?: string
   config?: string
   topic?: string
@@ -47,6 +49,10 @@ const prerunReset: Hook.Prerun = async function (options) {
   try {
     const loaded = await loadConfig({ explicitPath: flags.config })
     const target = resolveBenchTarget(flags, loaded.config)
+
+    // A workload the command would refuse must not leave a freshly created topic behind.
+    const workload = resolveWorkload(flags, loaded.config, target.partitions, loaded.filepath)
+    await checkWorkSpec(workload.work)
 
     if (flags['skip-reset']) {
       logger.info(

@@ -156,4 +156,13 @@ export async function createHandler(spec: WorkSpec, cwd = process.cwd()): Promis
   }
 }
 
+/**
+ * Checks `--work` before anything changes on the cluster: parses it and, for a module, loads
+ * the module, so that a missing or broken handler is refused before a reset creates topics.
+ */
+export async function checkWorkSpec(spec: string, cwd = process.cwd()): Promise<void> {
+  const parsed = parseWorkSpec(spec)
+  if (parsed.kind === 'module') await loadHandlerModule(parsed.path, cwd)
+}
+
 export type { HandlerMessage, MessageHandler }

@@ -58,6 +58,16 @@ export default class KafkaStart extends KbenchCommand {
   async run(): Promise<LocalClusterState> {
     const { flags } = await this.parse(KafkaStart)
     validateBrokersCount(flags['brokers-count'])
+    if (!/^\d+[kmg]$/i.test(flags.heap)) {
+      throw new KbenchError(
+        'INVALID_HEAP',
+        `--heap "${flags.heap}" is not a JVM heap size: Java would refuse to start the brokers.`,
+        {
+          exitCode: ExitCode.Usage,
+          suggestions: ['Give a number with a unit k, m or g, such as --heap 512m or --heap 1g.'],
+        },
+      )
+    }
 
     const running = await readClusterState()
     if (running && (await probeLocalCluster(running)).some((node) => node.running)) {
