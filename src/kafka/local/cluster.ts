@@ -293,8 +293,8 @@ async function formatStorage(
         `-Dlog4j2.configurationFile=${node.log4jFile}`,
         'kafka.tools.StorageTool',
         'format',
-        '--cluster-id',
-        clusterId,
+        // One argument: an id that starts with "-" would otherwise read as an option.
+        `--cluster-id=${clusterId}`,
         '--config',
         node.configFile,
         '--ignore-formatted',
