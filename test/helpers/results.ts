@@ -5,6 +5,8 @@ import fs from 'node:fs/promises'
 import os from 'node:os'
 import path from 'node:path'
 
+import { testBrokers, uniqueName } from './kafka.js'
+
 const schemaFile = new URL('../../schemas/result.schema.json', import.meta.url)
 
 /**
@@ -41,4 +43,22 @@ export async function findResultFiles(dir: string): Promise<string[]> {
         !entry.name.endsWith('.aggregate.json'),
     )
     .map((entry) => path.join(entry.parentPath, entry.name))
+}
+
+/**
+ * The flags that point a bench command at the suite's broker, on a topic and group of its
+ * own, with results where the root hook validates them and no journal line.
+ */
+export function isolatedBenchFlags(name: string): string[] {
+  return [
+    '--brokers',
+    testBrokers().join(','),
+    '--topic',
+    uniqueName(name),
+    '--group',
+    uniqueName(`${name}-group`),
+    '--output-dir',
+    suiteResultsDir(),
+    '--no-journal',
+  ]
 }

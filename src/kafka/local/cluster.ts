@@ -17,6 +17,9 @@ import { requireJava } from './toolchain.js'
 const run = promisify(execFile)
 const debug = trace('local-broker')
 
+/** A group name only used to check that group coordinators answer. */
+const READINESS_GROUP = 'kbench-readiness-probe'
+
 export const MIN_BROKERS = 1
 export const MAX_BROKERS = 5
 
@@ -374,8 +377,16 @@ async function waitUntilReady(state: LocalClusterState, timeoutMs: number): Prom
     try {
       await admin.connect()
       const cluster = await admin.describeCluster()
-      if (cluster.brokers.length === state.nodes.length) return
-      lastError = `${cluster.brokers.length} of ${state.nodes.length} brokers registered`
+      if (cluster.brokers.length !== state.nodes.length) {
+        lastError = `${cluster.brokers.length} of ${state.nodes.length} brokers registered`
+      } else {
+        // Asking for a group's coordinator creates the offsets topic; until its partitions
+        // are loaded, every group operation fails with a coordinator error. Ready means
+        // ready for consumer groups too.
+        const { groups } = await admin.describeGroups([READINESS_GROUP])
+        if (groups[0]?.errorCode === 0) return
+        lastError = `group coordinator answered error ${groups[0]?.errorCode}`
+      }
     } catch (error) {
       lastError = describeError(error)
     } finally {

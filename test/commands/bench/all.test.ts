@@ -5,22 +5,8 @@ import path from 'node:path'
 
 import type { BenchResult } from '../../../src/results/result.js'
 import type { RunSummary } from '../../../src/results/summary.js'
-import { testBrokers, uniqueName } from '../../helpers/kafka.js'
-import { suiteResultsDir } from '../../helpers/results.js'
-
-function target(name: string) {
-  return [
-    '--brokers',
-    testBrokers().join(','),
-    '--topic',
-    uniqueName(name),
-    '--group',
-    uniqueName(`${name}-group`),
-    '--output-dir',
-    suiteResultsDir(),
-    '--no-journal',
-  ]
-}
+import { testBrokers } from '../../helpers/kafka.js'
+import { isolatedBenchFlags } from '../../helpers/results.js'
 
 describe('bench:all and bench:run', function () {
   this.timeout(180_000)
@@ -28,7 +14,7 @@ describe('bench:all and bench:run', function () {
   it('runs every bundled mode on the same workload, each from a clean slate, and compares them', async () => {
     const { result, error, stdout } = await runCommand<RunSummary>([
       'bench:all',
-      ...target('all'),
+      ...isolatedBenchFlags('all'),
       '--messages',
       '1500',
       '--keys',
@@ -63,7 +49,7 @@ describe('bench:all and bench:run', function () {
   it('runs a chosen subset with --modes', async () => {
     const { result } = await runCommand<RunSummary>([
       'bench:all',
-      ...target('all-subset'),
+      ...isolatedBenchFlags('all-subset'),
       '--modes',
       'async',
       '--messages',
@@ -81,7 +67,7 @@ describe('bench:all and bench:run', function () {
     const { result, error } = await runCommand<BenchResult>([
       'bench:run',
       'async',
-      ...target('run-async'),
+      ...isolatedBenchFlags('run-async'),
       '--messages',
       '800',
       '--work',

@@ -6,20 +6,14 @@ import path from 'node:path'
 
 import type { BenchResult } from '../../../src/results/result.js'
 import { eventually, testBrokers, testKafka, uniqueName } from '../../helpers/kafka.js'
-import { findResultFiles, resultSchemaErrors, suiteResultsDir } from '../../helpers/results.js'
+import {
+  findResultFiles,
+  isolatedBenchFlags,
+  resultSchemaErrors,
+  suiteResultsDir,
+} from '../../helpers/results.js'
 
 const devBin = new URL('../../../bin/dev.js', import.meta.url).pathname
-
-function target(name: string) {
-  return [
-    '--brokers',
-    testBrokers().join(','),
-    '--topic',
-    uniqueName(name),
-    '--group',
-    uniqueName(`${name}-group`),
-  ]
-}
 
 describe('bench:baseline', function () {
   this.timeout(120_000)
@@ -27,7 +21,7 @@ describe('bench:baseline', function () {
   it('processes every produced message once, in order, and commits to the end offsets', async () => {
     const { result, error } = await runCommand<BenchResult>([
       'bench:baseline',
-      ...target('baseline'),
+      ...isolatedBenchFlags('baseline'),
       '--messages',
       '3000',
       '--keys',
@@ -36,8 +30,6 @@ describe('bench:baseline', function () {
       '4',
       '--work',
       'noop',
-      '--output-dir',
-      suiteResultsDir(),
       '--json',
     ])
 
@@ -59,7 +51,7 @@ describe('bench:baseline', function () {
   it('never reports more than the physical bound of a sequential consumer with 2 ms of work', async () => {
     const { result } = await runCommand<BenchResult>([
       'bench:baseline',
-      ...target('baseline-sleep'),
+      ...isolatedBenchFlags('baseline-sleep'),
       '--messages',
       '400',
       '--keys',
@@ -68,8 +60,6 @@ describe('bench:baseline', function () {
       '2',
       '--work',
       'sleep:2',
-      '--output-dir',
-      suiteResultsDir(),
       '--json',
     ])
 

@@ -6,8 +6,7 @@ import os from 'node:os'
 import path from 'node:path'
 
 import type { BenchResult } from '../../../src/results/result.js'
-import { testBrokers, uniqueName } from '../../helpers/kafka.js'
-import { suiteResultsDir } from '../../helpers/results.js'
+import { isolatedBenchFlags } from '../../helpers/results.js'
 
 /** Worker processes of this test process that are still alive. */
 function liveWorkers(): number[] {
@@ -22,20 +21,7 @@ function liveWorkers(): number[] {
 }
 
 function bench(name: string, ...extra: string[]) {
-  return runCommand<BenchResult>([
-    'bench:process',
-    '--brokers',
-    testBrokers().join(','),
-    '--topic',
-    uniqueName(name),
-    '--group',
-    uniqueName(`${name}-group`),
-    '--output-dir',
-    suiteResultsDir(),
-    '--no-journal',
-    '--json',
-    ...extra,
-  ])
+  return runCommand<BenchResult>(['bench:process', ...isolatedBenchFlags(name), '--json', ...extra])
 }
 
 describe('bench:process', function () {
