@@ -19,6 +19,8 @@ export const ExitCode = {
   RunFailed: 7,
   /** A quality gate failed. */
   GateFailed: 8,
+  /** `kbench compare` found a significant regression larger than its threshold. */
+  Regression: 9,
   /** The run was interrupted by a signal. */
   Interrupted: 130,
 } as const
