@@ -69,12 +69,15 @@ export abstract class KbenchCommand extends Command {
       })
     }
 
-    if (error instanceof Errors.CLIError || error.name === 'ExitError') throw error
-
-    // oclif's parser errors (unknown flags, bad option values) are usage errors.
+    // oclif's parser errors (unknown flags, bad option values) are usage errors. A flag whose
+    // own parser threw carries no exit code, which would make the process exit 1.
     if (/Parse|Flag|Arg|Validation/.test(error.constructor.name)) {
       error.exitCode ??= ExitCode.Usage
+      const parsed = error as { oclif?: { exit?: number } }
+      if (parsed.oclif && parsed.oclif.exit === undefined) parsed.oclif.exit = ExitCode.Usage
     }
+
+    if (error instanceof Errors.CLIError || error.name === 'ExitError') throw error
 
     return super.catch(error)
   }

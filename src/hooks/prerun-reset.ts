@@ -7,6 +7,8 @@ import { ExitCode, describeError, isKbenchError } from '../errors.js'
 import { resetTuning } from '../kafka/reset/options.js'
 import { resetKafka } from '../kafka/reset/reset.js'
 import { streamLogger } from '../logging.js'
+import { resolveModeSettings } from '../modes/flags.js'
+import { discoverModes } from '../modes/registry.js'
 import { checkWorkSpec } from '../workload/work.js'
 import { resolveWorkload, type WorkloadFlagValues } from '../cli/workload-flags.js'
 
@@ -53,6 +55,19 @@ const prerunReset: Hook.Prerun = async function (options) {
     // A workload the command would refuse must not leave a freshly created topic behind.
     const workload = resolveWorkload(flags, loaded.config, target.partitions, loaded.filepath)
     await checkWorkSpec(workload.work)
+    const modeName = Command.id.slice('bench:'.length)
+    const registered = (
+      await discoverModes(this.config as Parameters<typeof discoverModes>[0])
+    ).modes.get(modeName)
+    if (registered) {
+      const { mode } = registered
+      resolveModeSettings(
+        modeName,
+        mode.flags,
+        flags as Record<string, unknown>,
+        loaded.config.modes[modeName],
+      )
+    }
 
     if (flags['skip-reset']) {
       logger.info(
