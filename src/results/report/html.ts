@@ -63,7 +63,11 @@ export function chartData(folder: RunFolder): ChartData {
         runs: entry.runs.length,
         relative: ratioToBaseline(entry, reference),
         throughput: run.timeseries.map(({ second, processed }) => ({ x: second, y: processed })),
-        lag: run.timeseries.map(({ second, lag }) => ({ x: second, y: lag })),
+        lag: [
+          // A backlog is all lag when the consumer joins.
+          ...(run.workload.shape === 'backlog' ? [{ x: 0, y: run.workload.messages }] : []),
+          ...run.timeseries.map(({ second, lag }) => ({ x: second, y: lag })),
+        ],
         e2e: CURVE_POINTS.map(([, key]) => Math.max(LOG_FLOOR_MS, latency.e2e[key].median)),
         processing: CURVE_POINTS.map(([, key]) =>
           Math.max(LOG_FLOOR_MS, latency.processing[key].median),
@@ -160,7 +164,10 @@ const CHART_SCRIPT = `
     label: mode.mode, data: points, borderColor: mode.color, backgroundColor: mode.color,
     borderWidth: 2, pointRadius: points.length > 40 ? 0 : 2, tension: 0.15,
   });
-  const seconds = { type: 'linear', title: { display: true, text: 'seconds since the consumer joined' } };
+  const seconds = {
+    type: 'linear', min: 0, ticks: { precision: 0 },
+    title: { display: true, text: 'seconds since the consumer joined' },
+  };
   const charts = [];
 
   charts.push(new Chart(document.getElementById('chart-throughput'), {
@@ -230,9 +237,14 @@ export function renderHtmlReport(folder: RunFolder, markdown: string, chartBundl
   const data = chartData(folder)
   const first = folder.modes[0]?.runs[0]?.result
   const repeated = folder.modes.some(({ runs }) => runs.length > 1)
-  const overTime = repeated
-    ? 'For each mode, the run whose throughput is closest to its median.'
-    : 'One line per mode.'
+  const short = data.modes.filter(({ throughput }) => throughput.length < 2).map(({ mode }) => mode)
+  const overTime = [
+    repeated ? 'For each mode, the run whose throughput is closest to its median.' : '',
+    'Sampled once a second.',
+    short.length > 0 ? `Too short for a curve (under 2 s): ${short.join(', ')}.` : '',
+  ]
+    .filter(Boolean)
+    .join(' ')
   const body = markdownToHtml(markdown.replace(/^# kbench report\n/, ''))
 
   return `<!doctype html>
