@@ -22,10 +22,15 @@ export const WORKLOAD_DEFAULTS = {
   seed: 1,
 } as const
 
+/** A flag value its parser refuses: oclif adds the flag's name, the exit code stays 2. */
+function usageError(message: string): KbenchError {
+  return new KbenchError('INVALID_FLAG', message, { exitCode: ExitCode.Usage })
+}
+
 const durationFlag = Flags.custom<number>({
   parse: async (input) => {
     const ms = parseDuration(input)
-    if (ms === undefined) throw new Error(`Expected ${DURATION_SYNTAX}, got "${input}".`)
+    if (ms === undefined) throw usageError(`Expected ${DURATION_SYNTAX}, got "${input}".`)
 
     return ms
   },
@@ -35,7 +40,7 @@ const positiveNumber = Flags.custom<number>({
   parse: async (input) => {
     const value = Number(input)
     if (!Number.isFinite(value) || value <= 0)
-      throw new Error(`Expected a number above 0, got "${input}".`)
+      throw usageError(`Expected a number above 0, got "${input}".`)
 
     return value
   },
