@@ -1,4 +1,4 @@
-#!/usr/bin/env -S node --max-semi-space-size=16 --import tsx
+#!/usr/bin/env -S node --max-semi-space-size=8 --import tsx
 import { execute } from '@oclif/core'
 
 process.removeAllListeners('warning')

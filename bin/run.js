@@ -1,7 +1,7 @@
-#!/usr/bin/env -S node --max-semi-space-size=16
+#!/usr/bin/env -S node --max-semi-space-size=8
 import { execute } from '@oclif/core'
 
-// --max-semi-space-size (in the first line) caps V8's young generation at 16 MB per semi-space.
+// --max-semi-space-size (in the first line) caps V8's young generation at 8 MB per semi-space.
 // At message rates the default lets it grow to several times that with garbage; the cap
 // keeps kbench's own footprint, which every result reports as peak RSS, at about a third
 // less without a measurable cost in throughput.
