@@ -1,11 +1,10 @@
 import { Errors, Flags, type Hook, Parser } from '@oclif/core'
 
+import { benchTargetReset } from '../cli/bench-reset.js'
 import { resolveBenchTarget } from '../cli/bench-target.js'
 import { connectCluster } from '../cli/connect.js'
 import { loadConfig } from '../config/load.js'
 import { ExitCode, describeError, isKbenchError } from '../errors.js'
-import { resetTuning } from '../kafka/reset/options.js'
-import { resetKafka } from '../kafka/reset/reset.js'
 import { streamLogger } from '../logging.js'
 import { resolveModeSettings } from '../modes/flags.js'
 import { discoverModes } from '../modes/registry.js'
@@ -79,19 +78,7 @@ const prerunReset: Hook.Prerun = async function (options) {
     const cluster = await connectCluster(flags, loaded, logger, { allowTemporary: true })
 
     try {
-      await resetKafka({
-        ...resetTuning(loaded.config.reset),
-        connection: cluster.connection,
-        topics: {
-          [target.topic]: {
-            partitions: target.partitions,
-            replicationFactor: target.replicationFactor,
-            configs: target.configs,
-          },
-        },
-        groups: [target.groupId],
-        logger,
-      })
+      await benchTargetReset(cluster, loaded, logger)(target)
     } catch (error) {
       // The command will not run, so it will not stop a temporary broker either.
       await cluster.release()
