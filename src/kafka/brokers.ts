@@ -97,16 +97,20 @@ export async function resolveBrokers(input: BrokerResolutionInput): Promise<Reso
   }
 }
 
-let shared: Promise<ResolvedBrokers> | undefined
+let shared: { key: string; resolution: Promise<ResolvedBrokers> } | undefined
 
 /**
- * Resolves the brokers once per process. The prerun hook and the command it precedes both
- * call this, so a temporary broker started by the hook's reset is the one the command uses;
- * the command releases it when the run ends.
+ * Resolves the brokers once per process for the same input. The prerun hook and the command
+ * it precedes both call this, so a temporary broker started by the hook's reset is the one
+ * the command uses; the command releases it when the run ends. A different input (another
+ * --brokers, as in-process tests give) resolves afresh.
  */
 export function sharedBrokers(input: BrokerResolutionInput): Promise<ResolvedBrokers> {
-  shared ??= resolveBrokers(input)
-  return shared
+  const env = input.env ?? process.env
+  const key = JSON.stringify([input.flag, env.KBENCH_BROKERS, input.config, input.allowTemporary])
+  if (shared?.key !== key) shared = { key, resolution: resolveBrokers(input) }
+
+  return shared.resolution
 }
 
 /** Forgets the shared resolution, after a release or between in-process test runs. */

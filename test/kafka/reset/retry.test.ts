@@ -155,7 +155,6 @@ describe('retrying a reset through transient Kafka errors', () => {
       () => deleteGroupsError([{ groupId: 'kbench-group', type: 'GROUP_AUTHORIZATION_FAILED' }]),
     ],
     ['CLUSTER_AUTHORIZATION_FAILED', () => exhausted(brokerError('CLUSTER_AUTHORIZATION_FAILED'))],
-    ['a failed SASL authentication', saslFailure],
   ]
 
   for (const [kind, make] of refusals) {
@@ -170,6 +169,16 @@ describe('retrying a reset through transient Kafka errors', () => {
       expect(error.suggestions.join(' ')).to.include('--skip-reset')
     })
   }
+
+  it('stops at once on a failed SASL authentication, as a connection failure naming no secret', async () => {
+    const admin = new FakeAdmin().failAlways('deleteGroups', saslFailure)
+
+    const error = await failure(resetKafka(target(admin)))
+
+    expect(admin.calls.deleteGroups).to.equal(1)
+    expect(error.code).to.equal('AUTHENTICATION_FAILED')
+    expect(error.exitCode).to.equal(4)
+  })
 
   it('does not retry an error that is not transient', async () => {
     const admin = new FakeAdmin().failAlways('createTopics', () =>
