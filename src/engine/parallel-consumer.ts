@@ -16,8 +16,13 @@ const debug = trace('engine')
 /** Partitions resume once the buffer drains to this share of its bound. */
 const RESUME_AT = 0.5
 
-/** How long the final commit keeps retrying after the drain, when the group is rebalancing. */
-const FINAL_COMMIT_MS = 5000
+/**
+ * How long the final commit keeps retrying after the drain, when the group is rebalancing or
+ * its coordinator died: Kafka moves a dead broker's partitions, the offsets topic's among
+ * them, only after its session times out (9 s by default), so a shorter window would give up
+ * on a commit that was about to succeed.
+ */
+const FINAL_COMMIT_MS = 15_000
 
 /** The pause between two attempts of the final commit. */
 const FINAL_COMMIT_RETRY_MS = 100

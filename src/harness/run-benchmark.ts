@@ -190,7 +190,7 @@ export async function runBenchmark(options: BenchmarkOptions): Promise<BenchResu
     await producing.catch((error: unknown) =>
       finish('failed', `producing failed: ${describeError(error)}`),
     )
-    await shutdownWithin(running, options.shutdownGraceMs ?? 20_000, mode.name)
+    await shutdownWithin(running, options.shutdownGraceMs ?? 30_000, mode.name)
   } catch (error) {
     finish('failed', describeError(error))
   } finally {
