@@ -43,18 +43,58 @@ function headerText(headers: IHeaders | undefined, name: string): string | undef
   return value.toString()
 }
 
+/**
+ * A non-negative decimal number (digits, at most one '.') read straight from a header's bytes.
+ * The stamp is read for every consumed message, so it avoids making strings; NaN when the
+ * value is anything else.
+ */
+function decimal(value: IHeaders[string] | Buffer | string | null | undefined, from = 0): number {
+  const bytes = Array.isArray(value) ? value[0] : value
+  if (bytes === undefined || bytes === null) return NaN
+  if (typeof bytes === 'string') return bytes.length > from ? Number(bytes.slice(from)) : NaN
+  if (bytes.length <= from) return NaN
+
+  let whole = 0
+  let fraction = 0
+  let scale = 1
+  let dot = false
+  for (let i = from; i < bytes.length; i++) {
+    const code = bytes[i] as number
+    if (code === 46 && !dot) {
+      dot = true
+      continue
+    }
+
+    const digit = code - 48
+    if (digit < 0 || digit > 9) return NaN
+    if (dot) {
+      scale /= 10
+      fraction += digit * scale
+    } else {
+      whole = whole * 10 + digit
+    }
+  }
+
+  return whole + fraction
+}
+
+const KEY_PREFIX = 'k'.charCodeAt(0)
+
 /** Reads the stamp back from a consumed message; undefined for a message kbench did not produce. */
 export function readStamp(
   key: Buffer | string | null | undefined,
   headers: IHeaders | undefined,
 ): MessageStamp | undefined {
-  const id = Number(headerText(headers, HEADER_ID))
-  const sequence = Number(headerText(headers, HEADER_SEQUENCE))
-  const intendedSendTime = Number(headerText(headers, HEADER_SENT))
-  const keyText = key?.toString()
-  const keyIndex = keyText?.startsWith('k') ? Number(keyText.slice(1)) : NaN
+  if (!headers || !key) return undefined
 
-  if (![id, sequence, intendedSendTime, keyIndex].every(Number.isFinite)) return undefined
+  const id = decimal(headers[HEADER_ID])
+  const sequence = decimal(headers[HEADER_SEQUENCE])
+  const intendedSendTime = decimal(headers[HEADER_SENT])
+  const prefixed = typeof key === 'string' ? key.charCodeAt(0) : key[0]
+  const keyIndex = prefixed === KEY_PREFIX ? decimal(key, 1) : NaN
+
+  if (Number.isNaN(id) || Number.isNaN(sequence) || Number.isNaN(intendedSendTime)) return undefined
+  if (Number.isNaN(keyIndex)) return undefined
 
   return { id, keyIndex, sequence, intendedSendTime }
 }
@@ -84,22 +124,35 @@ export function headersAsText(headers: IHeaders | undefined): Record<string, str
  * The message a handler sees for a fetched Kafka message. Header values become text only
  * when the handler reads them, so a handler that ignores headers costs nothing for them.
  */
+class FetchedMessage implements HandlerMessage {
+  readonly offset: string
+  readonly key: Buffer | null
+  readonly value: Buffer | null
+  readonly #raw: KafkaMessage
+  #headers: Record<string, string> | undefined
+
+  constructor(
+    readonly topic: string,
+    readonly partition: number,
+    raw: KafkaMessage,
+  ) {
+    this.offset = raw.offset
+    this.key = raw.key
+    this.value = raw.value
+    this.#raw = raw
+  }
+
+  get headers(): Record<string, string> {
+    this.#headers ??= headersAsText(this.#raw.headers)
+    return this.#headers
+  }
+}
+
+/** The handler's view of a fetched Kafka message. */
 export function toHandlerMessage(
   topic: string,
   partition: number,
   message: KafkaMessage,
 ): HandlerMessage {
-  let headers: Record<string, string> | undefined
-
-  return {
-    topic,
-    partition,
-    offset: message.offset,
-    key: message.key,
-    value: message.value,
-    get headers() {
-      headers ??= headersAsText(message.headers)
-      return headers
-    },
-  }
+  return new FetchedMessage(topic, partition, message)
 }

@@ -30,7 +30,9 @@ export const baselineMode = defineMode({
         partitionsConsumedConcurrently: 1,
         eachMessage: async ({ topic, partition, message }) => {
           const startedAt = performance.now()
-          await context.handler(toHandlerMessage(topic, partition, message))
+          // Awaiting only a returned promise spares a synchronous handler a microtask turn.
+          const pending = context.handler(toHandlerMessage(topic, partition, message))
+          if (pending) await pending
           const finishedAt = performance.now()
 
           context.report({
