@@ -14,8 +14,9 @@ export const PROCESS_MODE_FLAGS = {
   ...ENGINE_FLAGS,
   concurrency: {
     ...ENGINE_FLAGS.concurrency,
-    summary: 'Messages processed at once across all workers.',
-    default: workers * 32,
+    summary:
+      'Messages in flight across all workers; enough to fill IPC batches, lower it for latency.',
+    default: workers * 128,
   },
   workers: {
     kind: 'integer',
@@ -71,7 +72,7 @@ export const processMode = defineMode({
     try {
       await runParallelConsumer(
         context,
-        engineOptionsFromFlags(context.flags, pool, { concurrency: workers * 32 }),
+        engineOptionsFromFlags(context.flags, pool, { concurrency: workers * 128 }),
       )
     } finally {
       clearInterval(publishRestarts)
