@@ -3,7 +3,7 @@ import { runParallelConsumer } from '../engine/parallel-consumer.js'
 import { ExitCode, KbenchError, describeError } from '../errors.js'
 import { type ConnectionSettings, createKafka } from '../kafka/client.js'
 import { type Logger, trace } from '../logging.js'
-import { LatencyRecorder } from '../metrics/recorder.js'
+import { LatencyRecorder, loadHistograms } from '../metrics/recorder.js'
 import { ResourceSampler } from '../metrics/resources.js'
 import { DeliveryVerifier } from '../metrics/verifier.js'
 import type { ConsumerMode, ModeContext, ModeGauges, ProcessedMessage } from '../modes/types.js'
@@ -60,6 +60,7 @@ export async function runBenchmark(options: BenchmarkOptions): Promise<BenchResu
 
   const handler = await createHandler(parseWorkSpec(workload.work))
   const verifier = new DeliveryVerifier(total, workload.keys)
+  await loadHistograms()
   const recorder = new LatencyRecorder()
   const resources = new ResourceSampler()
   resources.start()
@@ -216,6 +217,8 @@ export async function runBenchmark(options: BenchmarkOptions): Promise<BenchResu
   const consumeMs =
     joinedAt !== undefined && lastProcessedAt !== undefined ? lastProcessedAt - joinedAt : 0
   const measured = recorder.summary()
+  const series = recorder.series()
+  recorder.destroy()
   const usage = resources.stop()
   const complete = stopReason === 'complete' && counts.lost === 0
 
@@ -246,7 +249,7 @@ export async function runBenchmark(options: BenchmarkOptions): Promise<BenchResu
       ...usage,
       ...(gauges.workerRestarts !== undefined ? { workerRestarts: gauges.workerRestarts } : {}),
     },
-    timeseries: recorder.series(),
+    timeseries: series,
     env: await describeEnvironment(options.brokerVersion ?? null),
   }
 }
