@@ -101,8 +101,8 @@ describe('bench:baseline', function () {
     )
 
     await eventually(
-      'the consumer to join its group',
-      async () => stderr.includes('joined group'),
+      'the consumer to process its first messages',
+      async () => /consuming: [1-9]/.test(stderr),
       60_000,
     )
     const interruptedAt = Date.now()
