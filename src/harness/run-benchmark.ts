@@ -44,6 +44,9 @@ export interface BenchmarkOptions {
 
 type StopReason = 'complete' | 'timeout' | 'interrupted' | 'failed'
 
+/** How long a run that processed everything waits for the group's commits to reach the end. */
+const COMMIT_WAIT_MS = 30_000
+
 /**
  * Runs one consumer mode on one workload and measures it: produces the workload (all of it
  * first in the backlog shape, at a fixed rate alongside the consumer in the rate shape), runs
@@ -76,6 +79,16 @@ export async function runBenchmark(options: BenchmarkOptions): Promise<BenchResu
     stop.abort(reason)
   }
 
+  // Every message processed is not yet the end: messages delivered again after a rebalance
+  // must be processed again before the group's commits can reach the end offsets. The mode
+  // keeps consuming until they do, or for COMMIT_WAIT_MS at most.
+  let settling = false
+  const settle = () => {
+    if (settling || stopReason) return
+    settling = true
+    void waitForCommits(options, stop.signal, COMMIT_WAIT_MS).then(() => finish('complete'))
+  }
+
   const onInterrupt = () => finish('interrupted', 'interrupted by a signal')
   options.signal?.addEventListener('abort', onInterrupt, { once: true })
   const timeout = setTimeout(
@@ -103,7 +116,7 @@ export async function runBenchmark(options: BenchmarkOptions): Promise<BenchResu
     }).then((summary) => {
       produceMs = summary.durationMs
       productionDone = true
-      if (verifier.complete) finish('complete')
+      if (verifier.complete) settle()
     })
 
   try {
@@ -141,7 +154,7 @@ export async function runBenchmark(options: BenchmarkOptions): Promise<BenchResu
       }
       options.onProcessed?.({ e2eMs, processingMs, failed: processed.failed ?? false })
 
-      if (productionDone && verifier.complete) finish('complete')
+      if (productionDone && verifier.complete) settle()
     }
 
     const context: ModeContext = {
@@ -285,6 +298,24 @@ async function shutdownWithin(
     await Promise.race([running, deadline])
   } finally {
     clearTimeout(timer)
+  }
+}
+
+/**
+ * Polls the group's committed offsets until they reach the end offsets, the signal aborts or
+ * the wait runs out; the verdict itself comes from checkCommits after the mode stopped.
+ */
+async function waitForCommits(
+  options: BenchmarkOptions,
+  signal: AbortSignal,
+  waitMs: number,
+): Promise<void> {
+  const deadline = performance.now() + waitMs
+
+  while (!signal.aborted && performance.now() < deadline) {
+    const commits = await checkCommits(options).catch(() => undefined)
+    if (commits?.matchesEndOffsets) return
+    await new Promise((resolve) => setTimeout(resolve, 100))
   }
 }
 
