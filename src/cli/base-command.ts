@@ -69,12 +69,9 @@ export abstract class KbenchCommand extends Command {
       })
     }
 
-    // oclif's parser errors (unknown flags, bad option values) are usage errors. A flag whose
-    // own parser threw carries no exit code, which would make the process exit 1.
+    // oclif's parser errors (unknown flags, bad option values) are usage errors.
     if (/Parse|Flag|Arg|Validation/.test(error.constructor.name)) {
       error.exitCode ??= ExitCode.Usage
-      const parsed = error as { oclif?: { exit?: number } }
-      if (parsed.oclif && parsed.oclif.exit === undefined) parsed.oclif.exit = ExitCode.Usage
     }
 
     if (error instanceof Errors.CLIError || error.name === 'ExitError') throw error

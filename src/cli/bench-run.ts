@@ -12,7 +12,7 @@ import {
   type ModeAggregate,
   runFileName,
 } from '../results/aggregate.js'
-import type { BenchResult } from '../results/result.js'
+import { type BenchResult, isVerified } from '../results/result.js'
 import { createRunDirectory, writeJsonAtomically, writeResult } from '../results/writer.js'
 import { type BenchTarget, type BenchTargetFlags, resolveBenchTarget } from './bench-target.js'
 import type { ClusterConnection } from './connect.js'
@@ -123,10 +123,11 @@ async function runModesInTurn(
       produceBar.stop()
       consumeBar.stop()
 
-      const file =
-        repeat > 1
-          ? await writeRepeatedRun(directory, result, run)
-          : await writeResult(directory, result)
+      const file = await writeResult(
+        directory,
+        result,
+        repeat > 1 ? runFileName(result.mode, run) : undefined,
+      )
       results.push({ result, file })
     }
   } finally {
@@ -137,13 +138,6 @@ async function runModesInTurn(
   const aggregates = repeat > 1 ? await writeAggregates(directory, results) : []
 
   return { directory, results, aggregates, interrupted: interrupt.signal.aborted }
-}
-
-async function writeRepeatedRun(directory: string, result: BenchResult, run: number) {
-  const file = path.join(directory, runFileName(result.mode, run))
-  await writeJsonAtomically(file, result)
-
-  return file
 }
 
 /** Writes `<mode>.aggregate.json` for each mode among the runs, in the order the modes ran. */
@@ -172,13 +166,7 @@ export function verificationFailure(output: BenchRunOutput): KbenchError | undef
     })
   }
 
-  const failed = output.results.filter(
-    ({ result }) =>
-      !result.complete ||
-      result.counts.lost > 0 ||
-      result.counts.orderViolations > 0 ||
-      !result.commits.matchesEndOffsets,
-  )
+  const failed = output.results.filter(({ result }) => !isVerified(result))
   if (failed.length === 0) return undefined
 
   const reasons = failed.map(({ result }) => {

@@ -12,7 +12,7 @@ import {
   reportModeProblems,
   requireMode,
 } from '../modes/registry.js'
-import type { BenchResult } from '../results/result.js'
+import { type BenchResult, isVerified } from '../results/result.js'
 import type { BenchRunOutput } from './bench-run.js'
 
 /** Discovers the installed modes, reporting plugins that contribute none usable. */
@@ -64,8 +64,7 @@ export async function journalRun(
   if (!file) return
 
   for (const { result, file: resultPath } of output.results) {
-    const verified =
-      result.complete && result.counts.lost === 0 && result.counts.orderViolations === 0
+    const verified = isVerified(result)
     try {
       await appendJournalEntry({
         path: file,

@@ -1,7 +1,7 @@
 import { Flags } from '@oclif/core'
 import { z } from 'zod'
 
-import type { BenchConfig } from '../config/schema.js'
+import { type BenchConfig, duration } from '../config/schema.js'
 import { DURATION_SYNTAX, parseDuration } from '../config/duration.js'
 import { ExitCode, KbenchError } from '../errors.js'
 import type { WorkloadSettings } from '../workload/settings.js'
@@ -146,16 +146,6 @@ export interface WorkloadFlagValues {
   seed?: number
 }
 
-const durationSetting = z.union([z.string(), z.number()]).transform((value, context) => {
-  const ms = parseDuration(value)
-  if (ms === undefined) {
-    context.addIssue({ code: 'custom', message: `expected ${DURATION_SYNTAX}` })
-    return z.NEVER
-  }
-
-  return ms
-})
-
 /** The `workload` section of the configuration file. */
 const workloadConfigSchema = z.strictObject({
   topic: z.string().optional(),
@@ -181,11 +171,11 @@ const workloadConfigSchema = z.strictObject({
     )
     .optional(),
   rate: z.number().positive().optional(),
-  duration: durationSetting.optional(),
+  duration: duration.optional(),
   warmup: z.union([z.string(), z.number()]).optional(),
   acks: z.enum(['all', '1', '0']).optional(),
   compression: z.enum(['none', 'gzip']).optional(),
-  timeout: durationSetting.optional(),
+  timeout: duration.optional(),
   seed: z.number().int().optional(),
 })
 

@@ -1,3 +1,5 @@
+import type { Admin } from 'kafkajs'
+
 import type { EngineOptions } from '../engine/options.js'
 import { runParallelConsumer } from '../engine/parallel-consumer.js'
 import { ExitCode, KbenchError, describeError } from '../errors.js'
@@ -214,9 +216,10 @@ export async function runBenchmark(options: BenchmarkOptions): Promise<BenchResu
   }
 
   if (joinedAt !== undefined) {
-    const tail = verifier.processed - recorder.series().reduce((sum, s) => sum + s.processed, 0)
-    if (tail > 0)
-      recorder.sample({ lag: Math.max(0, verifier.produced - verifier.processed), ...gauges })
+    recorder.sampleRemainder({
+      lag: Math.max(0, verifier.produced - verifier.processed),
+      ...gauges,
+    })
   }
 
   const commits = await checkCommits(options).catch((error: unknown) => {
@@ -311,43 +314,56 @@ async function waitForCommits(
   waitMs: number,
 ): Promise<void> {
   const deadline = performance.now() + waitMs
+  const admin = createKafka({ ...options.connection, retries: 2 }).admin()
 
-  while (!signal.aborted && performance.now() < deadline) {
-    const commits = await checkCommits(options).catch(() => undefined)
-    if (commits?.matchesEndOffsets) return
-    await new Promise((resolve) => setTimeout(resolve, 100))
+  try {
+    await admin.connect()
+    while (!signal.aborted && performance.now() < deadline) {
+      const commits = await compareCommits(admin, options).catch(() => undefined)
+      if (commits?.matchesEndOffsets) return
+      await new Promise((resolve) => setTimeout(resolve, 100))
+    }
+  } catch {
+    // An unreachable cluster ends the wait; the final check reports what it finds.
+  } finally {
+    await admin.disconnect().catch(() => {})
   }
 }
 
-/** Compares the group's committed offsets with the topic's end offsets. */
-async function checkCommits(
-  options: BenchmarkOptions,
-): Promise<{ matchesEndOffsets: boolean; partitions: CommitCheck[] }> {
+type CommitComparison = { matchesEndOffsets: boolean; partitions: CommitCheck[] }
+
+/** Compares the group's committed offsets with the topic's end offsets, with a fresh client. */
+async function checkCommits(options: BenchmarkOptions): Promise<CommitComparison> {
   const admin = createKafka({ ...options.connection, retries: 2 }).admin()
   await admin.connect()
 
   try {
-    const ends = await admin.fetchTopicOffsets(options.topic)
-    const committed = await admin.fetchOffsets({
-      groupId: options.groupId,
-      topics: [options.topic],
-    })
-    const byPartition = new Map(
-      (committed[0]?.partitions ?? []).map((entry) => [entry.partition, entry.offset]),
-    )
-    const partitions = ends
-      .map((end) => ({
-        partition: end.partition,
-        committed: byPartition.get(end.partition) ?? '-1',
-        end: end.high,
-      }))
-      .sort((a, b) => a.partition - b.partition)
-    const matches = partitions.every(
-      (p) => p.committed === p.end || (p.end === '0' && p.committed === '-1'),
-    )
-
-    return { matchesEndOffsets: matches, partitions }
+    return await compareCommits(admin, options)
   } finally {
     await admin.disconnect()
   }
+}
+
+/** Compares the group's committed offsets with the topic's end offsets. */
+async function compareCommits(admin: Admin, options: BenchmarkOptions): Promise<CommitComparison> {
+  const ends = await admin.fetchTopicOffsets(options.topic)
+  const committed = await admin.fetchOffsets({
+    groupId: options.groupId,
+    topics: [options.topic],
+  })
+  const byPartition = new Map(
+    (committed[0]?.partitions ?? []).map((entry) => [entry.partition, entry.offset]),
+  )
+  const partitions = ends
+    .map((end) => ({
+      partition: end.partition,
+      committed: byPartition.get(end.partition) ?? '-1',
+      end: end.high,
+    }))
+    .sort((a, b) => a.partition - b.partition)
+  const matches = partitions.every(
+    (p) => p.committed === p.end || (p.end === '0' && p.committed === '-1'),
+  )
+
+  return { matchesEndOffsets: matches, partitions }
 }

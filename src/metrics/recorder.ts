@@ -106,6 +106,11 @@ export class LatencyRecorder {
     this.#processedThisSecond = 0
   }
 
+  /** Closes a last, partial second, if it processed anything since the last sample. */
+  sampleRemainder(sample: Omit<SecondSample, 'processed' | 'second'>): void {
+    if (this.#processedThisSecond > 0) this.sample(sample)
+  }
+
   get bytes(): number {
     return this.#bytes
   }

@@ -1,7 +1,7 @@
 import path from 'node:path'
 
 import type { LatencySummary } from '../metrics/recorder.js'
-import type { BenchResult } from './result.js'
+import { type BenchResult, isVerified } from './result.js'
 
 /** Bumped when a field of `<mode>.aggregate.json` changes meaning or disappears. */
 export const AGGREGATE_SCHEMA_VERSION = 1
@@ -79,16 +79,6 @@ function latencyAggregate(summaries: LatencySummary[]): LatencyAggregate {
   ])
 
   return Object.fromEntries(figures) as LatencyAggregate
-}
-
-/** True when a run completed with nothing lost, order kept and commits at the end offsets. */
-export function isVerified(result: BenchResult): boolean {
-  return (
-    result.complete &&
-    result.counts.lost === 0 &&
-    result.counts.orderViolations === 0 &&
-    result.commits.matchesEndOffsets
-  )
 }
 
 /**

@@ -48,3 +48,13 @@ export interface BenchResult {
     gitCommit: string | null
   }
 }
+
+/** True when a run completed with nothing lost, order kept and commits at the end offsets. */
+export function isVerified(result: BenchResult): boolean {
+  return (
+    result.complete &&
+    result.counts.lost === 0 &&
+    result.counts.orderViolations === 0 &&
+    result.commits.matchesEndOffsets
+  )
+}

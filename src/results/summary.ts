@@ -1,4 +1,4 @@
-import type { BenchResult } from './result.js'
+import { type BenchResult, isVerified } from './result.js'
 import { alignColumns } from './table.js'
 
 /** One mode's line of a comparison. */
@@ -57,10 +57,7 @@ export function summarizeRun(
     directory,
     workload: results[0]?.result.workload ?? null,
     modes,
-    verified: results.every(
-      ({ result }) =>
-        result.complete && result.counts.lost === 0 && result.counts.orderViolations === 0,
-    ),
+    verified: results.every(({ result }) => isVerified(result)),
   }
 }
 

@@ -1,4 +1,4 @@
-import type { BenchResult } from './result.js'
+import { type BenchResult, isVerified } from './result.js'
 
 /** Renders rows as columns aligned on spaces; numbers align right. */
 export function alignColumns(rows: string[][]): string {
@@ -29,8 +29,7 @@ const number = (value: number, digits = 0) =>
 export function renderResult(result: BenchResult, file?: string): string {
   const { counts, latency, throughput, timings, resources } = result
   const status = result.complete ? 'complete' : `INCOMPLETE (${result.error ?? 'stopped'})`
-  const verified =
-    counts.lost === 0 && counts.orderViolations === 0 && result.commits.matchesEndOffsets
+  const verified = isVerified(result)
 
   const lines = [
     `${result.mode}: ${status}`,

@@ -12,9 +12,16 @@ export async function createRunDirectory(parent: string, startedAt = new Date())
   return dir
 }
 
-/** Writes `<mode>.json` atomically (temporary file, then rename) and returns its path. */
-export async function writeResult(dir: string, result: BenchResult): Promise<string> {
-  const file = path.join(dir, `${result.mode}.json`)
+/**
+ * Writes a result atomically (temporary file, then rename) as `name`, by default
+ * `<mode>.json`, and returns its path.
+ */
+export async function writeResult(
+  dir: string,
+  result: BenchResult,
+  name = `${result.mode}.json`,
+): Promise<string> {
+  const file = path.join(dir, name)
   await writeJsonAtomically(file, result)
 
   return file
